@@ -1,0 +1,878 @@
+/**
+ * AsyncChat: asynchat's `async_chat` on a Node `stream.Duplex`.
+ *
+ * Input: the socket's data goes to `handleRead`, which feeds the pure
+ * {@link Framer}; the framer calls back with frame data and frame ends,
+ * which by default become `collectIncomingData` and `foundTerminator`.
+ * Output: `push`/`pushWithProducer` append to a FIFO that is moved to the
+ * socket in batches, honouring its backpressure.
+ */
+
+import type { Duplex } from "node:stream";
+import EventEmitter from "eventemitter3";
+import {
+  ChannelClosedError,
+  ChannelTimeoutError,
+  ErrorCode,
+  FrameTooLongError,
+  IncompleteFrameError,
+  InputOverflowError,
+  NotImplementedError,
+  ProducerError,
+  invalidArgType,
+} from "../errors";
+import { type FrameSink, Framer } from "../framing/framer";
+import { CLOSE_MARKER, OutputFifo } from "../producers/output-fifo";
+import { type Producer, type ProducerChunk, type ProducerSource, toProducer } from "../producers/producer";
+import { type NormalTerminator, type Terminator, normalizeTerminator } from "../terminator";
+import { type AsyncChatOptions, resolveChannelOptions } from "./options";
+
+/** The events of a channel, for eventemitter3's typed `on`/`emit`. */
+export interface AsyncChatEvents {
+  /** The connection is established (at once for an accepted socket) and `handleConnect` has run. */
+  connect: [];
+  /** The channel is closed: emitted exactly once, after the socket has closed. */
+  close: [];
+  /** A failure of this channel: an exception from user code, a socket error, an over-long frame, a timeout. */
+  error: [error: Error];
+  /** Output that was held back (socket full or past the high-water mark) has all been handed to the socket. */
+  drain: [];
+}
+
+const OPEN = 0;
+const CLOSING = 1;
+const CLOSED = 2;
+
+/** Empty pieces end a producer. */
+function isEmptyChunk(chunk: ProducerChunk): boolean {
+  return chunk.length === 0;
+}
+
+function toBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/**
+ * A command/response channel: input framed by a terminator, output through a
+ * FIFO of producers. Subclass it and override {@link collectIncomingData} and
+ * {@link foundTerminator}, as with Python's `asynchat.async_chat`.
+ *
+ * ```ts
+ * class Echo extends AsyncChat {
+ *   #parts: Buffer[] = [];
+ *   constructor(socket: Duplex) { super(socket); this.setTerminator("\r\n"); }
+ *   override collectIncomingData(data: Buffer) { this.#parts.push(data); }
+ *   override foundTerminator() { this.push(Buffer.concat(this.#parts)); this.push("\r\n"); this.#parts = []; }
+ * }
+ * ```
+ *
+ * Failures go to an overridable method first and an event second: an
+ * exception from user code or the socket goes to {@link handleError} (default:
+ * close), an over-long frame to {@link handleFrameTooLong} (default: the
+ * same); then `error` is emitted. The server and other channels carry on.
+ */
+export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends EventEmitter<Events> {
+  #socket: Duplex | null = null;
+  readonly #options: Required<AsyncChatOptions>;
+  readonly #framer: Framer;
+
+  #terminator: Terminator = null;
+  #terminatorKind: NormalTerminator["kind"] = "all";
+  /** The terminator in force when the last frame ended, and which of it matched. */
+  #matchedFrom: Terminator = null;
+  #matchedIndex = -1;
+
+  readonly #out = new OutputFifo();
+  readonly #batch: Array<string | Buffer> = [];
+
+  #state = OPEN;
+  /** No more input reaches user code (closing or closed). */
+  #inputStopped = false;
+  /** The framer is running; pushes wait for the end of the input batch. */
+  #pumping = false;
+  #pumpScheduled = false;
+  #flushWanted = false;
+  #flushScheduled = false;
+  /** The socket's buffer is full: waiting for `drain`. */
+  #blocked = false;
+  /** Output was held back; emit `drain` once it has all gone. */
+  #owesDrain = false;
+  /** An async producer's promise is pending. */
+  #awaitingProducer = false;
+  /** Changes when the FIFO is dropped, so a late async producer result is ignored. */
+  #fifoEpoch = 0;
+  #socketPaused = false;
+  #connected = false;
+  #peerEnded = false;
+  #inputEndHandled = false;
+  #closeHandled = false;
+  #closeEmitted = false;
+
+  #idleTimer: NodeJS.Timeout | null = null;
+  #frameTimer: NodeJS.Timeout | null = null;
+  #framesEnded = 0;
+  #framesEndedAtTimer = -1;
+
+  readonly #sink: FrameSink = {
+    data: (chunk, start, end) => {
+      this.handleFrameData(chunk, start, end);
+      return this.#mayFrame();
+    },
+    end: (chunk, start, end, matched) => {
+      this.#matchedIndex = matched;
+      this.#matchedFrom = this.#terminator;
+      this.#framesEnded++;
+      this.handleFrameEnd(chunk, start, end);
+      return this.#mayFrame();
+    },
+    overflow: (length) => {
+      this.#overflow(length);
+      return this.#mayFrame();
+    },
+    proceed: () => this.#mayFrame(),
+  };
+
+  /**
+   * @param socket any `stream.Duplex` (a `net.Socket`, a `tls.TLSSocket`, one end
+   *   of `createSocketPair()`); without one the channel still frames what is
+   *   fed to {@link handleRead}, and output stays queued.
+   * @param options limits and timeouts, see {@link AsyncChatOptions}
+   */
+  constructor(socket?: Duplex | null, options?: AsyncChatOptions) {
+    super();
+    this.#options = resolveChannelOptions(options);
+    this.#framer = new Framer(this.#sink);
+    this.#framer.maxLength = this.#options.maxLength;
+    if (socket !== undefined && socket !== null) this.#bind(socket);
+  }
+
+  /** The socket this channel reads and writes, or null. */
+  get socket(): Duplex | null {
+    return this.#socket;
+  }
+
+  /** The options in force, defaults filled in. */
+  get options(): Readonly<Required<AsyncChatOptions>> {
+    return this.#options;
+  }
+
+  /** Whether the channel is closed (no more input or output). */
+  get closed(): boolean {
+    return this.#state === CLOSED;
+  }
+
+  /** Whether `closeWhenDone()` was called or the channel is closed: no more input reaches user code. */
+  get closing(): boolean {
+    return this.#state !== OPEN;
+  }
+
+  /**
+   * Longest frame before its terminator, in bytes (see
+   * {@link AsyncChatOptions.maxLength}). May be changed at any time; it
+   * applies from the next byte framed.
+   */
+  get maxLength(): number {
+    return this.#framer.maxLength;
+  }
+
+  set maxLength(limit: number) {
+    if (typeof limit !== "number" || Number.isNaN(limit) || limit < 0) {
+      throw invalidArgType("maxLength", "a number >= 0 or Infinity", limit);
+    }
+    this.#framer.maxLength = limit;
+  }
+
+  /** Bytes of output queued in the FIFO and in the socket (producers not yet asked are not counted). */
+  get queuedOutput(): number {
+    return this.#out.bytes + (this.#socket?.writableLength ?? 0);
+  }
+
+  /** Bytes received and not yet framed (waiting while reading is paused). */
+  get bufferedInput(): number {
+    return this.#framer.pendingBytes;
+  }
+
+  // ---------------------------------------------------------------- input
+
+  /**
+   * asynchat's `collect_incoming_data`: called with each piece of the
+   * current frame as it arrives, never with an empty buffer. The buffer is a
+   * view of the received chunk, valid as long as you keep it (not reused).
+   * The default throws {@link NotImplementedError}.
+   */
+  collectIncomingData(_data: Buffer): void {
+    throw new NotImplementedError("collectIncomingData");
+  }
+
+  /**
+   * asynchat's `found_terminator`: the current frame is complete. A
+   * terminator set here applies to the bytes already received after it.
+   * The default throws {@link NotImplementedError}.
+   */
+  foundTerminator(): void {
+    throw new NotImplementedError("foundTerminator");
+  }
+
+  /**
+   * Advanced: the framer reports `chunk[start..end)` as data of the current
+   * frame (never empty). The default calls `collectIncomingData` with a view.
+   * Subclasses that frame without allocating (like `Protocol`) override it.
+   */
+  protected handleFrameData(chunk: Buffer, start: number, end: number): void {
+    this.collectIncomingData(chunk.subarray(start, end));
+  }
+
+  /**
+   * Advanced: the current frame ends with `chunk[start..end)` (possibly
+   * empty). The default calls `collectIncomingData` for a non-empty rest,
+   * then `foundTerminator`.
+   */
+  protected handleFrameEnd(chunk: Buffer, start: number, end: number): void {
+    if (end > start) this.collectIncomingData(chunk.subarray(start, end));
+    this.foundTerminator();
+  }
+
+  /**
+   * asynchat's `set_terminator`. Accepts:
+   * - a string (matched as UTF-8) or bytes: a frame ends where it occurs;
+   *   a terminator split across reads is still found, and a read ending in a
+   *   prefix of it holds that prefix back;
+   * - an integer `n > 0`: the next `n` bytes are a frame; while they arrive
+   *   `getTerminator()` counts down, and it reads 0 once they are in;
+   * - `0` or `null`: every byte is collected as it arrives, no frame ends;
+   * - an array of strings/bytes: a frame ends at whichever occurs first (the
+   *   shortest frame; at one position the longest one), see
+   *   {@link getMatchedTerminator}.
+   *
+   * Set inside `foundTerminator`, it applies to the bytes already received
+   * after the frame. Throws `TypeError` for other types and `RangeError` for
+   * empty strings/bytes/arrays and negative, fractional or NaN numbers.
+   */
+  setTerminator(terminator: Terminator): void {
+    const normal = normalizeTerminator(terminator);
+    this.#terminator = terminator;
+    this.#terminatorKind = normal.kind;
+    this.#framer.setTerminator(normal);
+    // Bytes held back for the old terminator are input again: frame them soon.
+    if (!this.#pumping && this.#framer.pendingBytes > 0) this.#schedulePump();
+  }
+
+  /**
+   * asynchat's `get_terminator`: the terminator as it was set, except for a
+   * byte count, which reports the bytes still missing (0 once reached).
+   */
+  getTerminator(): Terminator {
+    return this.#terminatorKind === "count" ? this.#framer.remaining : this.#terminator;
+  }
+
+  /**
+   * The terminator that ended the last frame, as it was given: the string or
+   * bytes, or with an array terminator the element that matched. `null` for
+   * a frame ended by a byte count or by the end of input.
+   */
+  getMatchedTerminator(): string | Uint8Array | null {
+    if (this.#matchedIndex < 0) return null;
+    const from = this.#matchedFrom;
+    if (Array.isArray(from)) return (from as ReadonlyArray<string | Uint8Array>)[this.#matchedIndex] ?? null;
+    return from as string | Uint8Array;
+  }
+
+  /**
+   * asynchat's `handle_read`: frame received bytes. The socket's data
+   * listener calls it; tests and socketless channels may call it directly.
+   * Called from inside a callback, the bytes are framed after the current
+   * frame's callbacks return, in order.
+   */
+  handleRead(data: Uint8Array): void {
+    if (this.#inputStopped) return;
+    if (!(data instanceof Uint8Array)) throw invalidArgType("data", "a Buffer or Uint8Array", data);
+    if (this.#idleTimer !== null) this.#idleTimer.refresh();
+    this.#framer.feed(toBuffer(data));
+    if (this.#pumping) return;
+    this.#pump();
+    const waiting = this.#framer.pendingBytes;
+    if (waiting > this.#options.maxBufferedInput) {
+      this.#framer.reset();
+      this.#fail(new InputOverflowError(this.#options.maxBufferedInput, waiting));
+    }
+  }
+
+  /**
+   * asynchat's `readable()`: while it returns false the channel reads
+   * nothing and delivers no further frame, even from a chunk already
+   * received. It is consulted after every frame, when output drains, and
+   * when you call {@link updateReading}. Default: true.
+   */
+  readable(): boolean {
+    return true;
+  }
+
+  /**
+   * Consult `readable()` again now: resume reading (and framing input that
+   * waited) if it allows, pause otherwise. Call it when the condition behind
+   * your `readable()` changes.
+   */
+  updateReading(): void {
+    if (this.#pumping) return;
+    if (this.#framer.pendingBytes > 0 && this.#mayFrame()) this.#pump();
+    else {
+      this.#syncSocketReading();
+      this.#checkInputEnd();
+    }
+  }
+
+  // ---------------------------------------------------------------- output
+
+  /**
+   * asynchat's `push`: queue data for sending (a string is sent as UTF-8).
+   * Pushes made while a received chunk is being framed leave together when
+   * it is done; pushes made in one tick leave as one write. Throws
+   * `TypeError` for anything but a string or bytes; on a closed or closing
+   * channel the data is dropped and an `error` (`ERR_CHANNEL_CLOSED`) emitted.
+   */
+  push(data: string | Uint8Array): void {
+    let item: string | Buffer;
+    if (typeof data === "string") item = data;
+    else if (data instanceof Uint8Array) item = toBuffer(data);
+    else throw invalidArgType("data", "a string or bytes (Buffer, Uint8Array)", data);
+    if (this.#state !== OPEN) {
+      this.#emitError(new ChannelClosedError("push()"));
+      return;
+    }
+    if (item.length === 0) return;
+    this.#out.pushData(item);
+    this.#scheduleFlush();
+  }
+
+  /**
+   * asynchat's `push_with_producer`: queue a producer (an object with
+   * `more()`, which may return a Promise), or an async iterable or Node
+   * `Readable`, or a sync iterable. It is pulled only while the socket has
+   * room, so a large file never sits whole in memory.
+   */
+  pushWithProducer(producer: ProducerSource): void {
+    const source = toProducer(producer);
+    if (this.#state !== OPEN) {
+      this.#emitError(new ChannelClosedError("pushWithProducer()"));
+      source.discard?.();
+      return;
+    }
+    this.#out.pushItem(source);
+    this.#scheduleFlush();
+  }
+
+  /**
+   * asynchat's `close_when_done`: close the channel once everything queued
+   * before this call has been written. From this call on no more input
+   * reaches user code, not even the rest of the chunk being framed.
+   */
+  closeWhenDone(): void {
+    if (this.#state !== OPEN) return;
+    this.#state = CLOSING;
+    this.#inputStopped = true;
+    this.#out.pushItem(CLOSE_MARKER);
+    this.#scheduleFlush();
+  }
+
+  /**
+   * asynchat's `discard_buffers`: drop unread input (including the rest of
+   * the chunk being framed), the partial frame and queued output. Later
+   * input is framed as usual. A pending `closeWhenDone` still closes.
+   */
+  discardBuffers(): void {
+    this.#framer.reset();
+    for (const producer of this.#out.clear()) producer.discard?.();
+    this.#fifoEpoch++;
+    this.#awaitingProducer = false;
+    if (this.#state === CLOSING) {
+      this.#out.pushItem(CLOSE_MARKER);
+      this.#scheduleFlush();
+    }
+  }
+
+  /**
+   * asynchat's `writable()`: whether there is output to move. Output is
+   * moved only while it returns true. Default: the FIFO is not empty.
+   */
+  writable(): boolean {
+    return this.#out.length > 0;
+  }
+
+  /**
+   * asynchat's `handle_write`: called when output can move (after pushes,
+   * when the socket drains). Default: {@link initiateSend}.
+   */
+  handleWrite(): void {
+    this.initiateSend();
+  }
+
+  /**
+   * asynchat's `initiate_send`: write queued output to the socket until it
+   * is all written or the socket's buffer is full (then wait for `drain`).
+   * Producers are asked for more only while the socket has room.
+   */
+  initiateSend(): void {
+    this.#flushScheduled = false;
+    this.#flushWanted = false;
+    const socket = this.#socket;
+    if (socket === null || this.#state === CLOSED || this.#blocked) return;
+    const out = this.#out;
+    const batch = this.#batch;
+    const room = socket.writableHighWaterMark;
+    while (this.writable() && !this.#awaitingProducer) {
+      let batchBytes = 0;
+      while (socket.writableLength + batchBytes < room) {
+        const piece = this.refillBuffer();
+        if (piece === null) break;
+        batch.push(piece);
+        batchBytes += piece.length;
+      }
+      if (!this.#writeBatch(socket)) {
+        this.#blocked = true;
+        this.#owesDrain = true;
+        return;
+      }
+      if (out.peek() === CLOSE_MARKER && !this.#awaitingProducer) {
+        out.shift();
+        this.#invokeHandleClose();
+        return;
+      }
+      if (batchBytes === 0) break;
+    }
+    if (this.#owesDrain && out.length === 0) {
+      this.#owesDrain = false;
+      this.#emit("drain");
+    }
+  }
+
+  /**
+   * asynchat's `refill_buffer`: take the next piece of output from the head
+   * of the FIFO. Pushed data comes out as it is; a producer is asked for its
+   * next piece, and dropped once exhausted. Returns `null` when nothing is
+   * ready now: the FIFO is empty, `closeWhenDone` was reached, or a producer
+   * answered with a Promise (its piece is written when it settles).
+   */
+  refillBuffer(): string | Buffer | null {
+    const out = this.#out;
+    for (;;) {
+      const head = out.peek();
+      if (head === undefined || head === CLOSE_MARKER) return null;
+      if (typeof head === "string" || Buffer.isBuffer(head)) {
+        out.shift();
+        return head;
+      }
+      if (this.#awaitingProducer) return null;
+      let piece: ProducerChunk | Promise<ProducerChunk>;
+      try {
+        piece = head.more();
+      } catch (error) {
+        out.shift();
+        this.#fail(new ProducerError("A producer's more() threw", error));
+        return null;
+      }
+      if (typeof piece === "object" && piece !== null && typeof (piece as Promise<unknown>).then === "function") {
+        this.#awaitProducer(head, piece as Promise<ProducerChunk>);
+        return null;
+      }
+      const checked = this.#checkPiece(piece);
+      if (checked === null) return null;
+      if (checked.length === 0) {
+        out.shift();
+        continue;
+      }
+      return checked;
+    }
+  }
+
+  // ---------------------------------------------------------------- life-cycle
+
+  /**
+   * Called once the connection is established (at once for an accepted
+   * socket, on `connect` for one still connecting), before any data is
+   * framed and before the `connect` event. Default: nothing.
+   */
+  handleConnect(): void {}
+
+  /**
+   * asynchat's `handle_close`: called once when the channel is to close
+   * because the peer ended the connection (after what was queued to it has
+   * been written), `closeWhenDone` was reached, or a failure's default
+   * handling closes it. Default: {@link close}. Override it for clean-up and
+   * call `super.handleClose()`.
+   */
+  handleClose(): void {
+    this.close();
+  }
+
+  /**
+   * The peer ended its side and every byte it sent has been framed (an
+   * unfinished frame has been handed on or reported, see
+   * {@link AsyncChatOptions.deliverPartialFrameAtEnd}). Default:
+   * `closeWhenDone()`, so what is queued to the peer is still delivered.
+   */
+  handleEndOfInput(): void {
+    this.closeWhenDone();
+  }
+
+  /**
+   * asynchat's `handle_error`: an exception from user code, a socket error,
+   * a producer failure or a timeout of this channel. Default: `handleClose()`.
+   * The `error` event is emitted after it returns.
+   */
+  handleError(_error: Error): void {
+    this.#invokeHandleClose();
+  }
+
+  /**
+   * A frame passed `maxLength`; its remaining bytes are being dropped up to
+   * its terminator. Default: `handleError(error)`, which closes. Override it
+   * to answer and go on (SMTP's "500 Line too long"). The `error` event is
+   * emitted after it returns.
+   */
+  handleFrameTooLong(error: FrameTooLongError): void {
+    this.handleError(error);
+  }
+
+  /**
+   * Closes the channel now: unread input and queued output are dropped,
+   * what was already written to the socket is still flushed (for up to
+   * `closeTimeout` ms), then the socket is destroyed. `close` is emitted
+   * once the socket has closed. Idempotent.
+   */
+  close(): void {
+    if (this.#state === CLOSED) return;
+    this.#shutDown();
+    const socket = this.#socket;
+    if (socket === null) {
+      queueMicrotask(() => this.#emitClose());
+      return;
+    }
+    if (socket.destroyed) {
+      if ((socket as Duplex & { closed?: boolean }).closed) queueMicrotask(() => this.#emitClose());
+      return;
+    }
+    // Keep reading (and dropping) so unread input cannot turn our close into a reset.
+    socket.resume();
+    if (socket.writableFinished || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const timer = setTimeout(() => socket.destroy(), this.#options.closeTimeout);
+    timer.unref();
+    socket.end(() => {
+      clearTimeout(timer);
+      socket.destroy();
+    });
+  }
+
+  /** Closes the channel at once: the socket is destroyed without flushing. Idempotent. */
+  destroy(): void {
+    if (this.#state === CLOSED) return;
+    this.#shutDown();
+    const socket = this.#socket;
+    if (socket === null || (socket as Duplex & { closed?: boolean }).closed) queueMicrotask(() => this.#emitClose());
+    else socket.destroy();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  #emit(event: "connect" | "close" | "drain"): void {
+    (this as unknown as EventEmitter<AsyncChatEvents>).emit(event);
+  }
+
+  #emitError(error: Error): void {
+    (this as unknown as EventEmitter<AsyncChatEvents>).emit("error", error);
+  }
+
+  #emitClose(): void {
+    if (this.#closeEmitted) return;
+    this.#closeEmitted = true;
+    if (this.#state !== CLOSED) this.#shutDown();
+    this.#emit("close");
+  }
+
+  #shutDown(): void {
+    this.#state = CLOSED;
+    this.#inputStopped = true;
+    this.#framer.reset();
+    for (const producer of this.#out.clear()) producer.discard?.();
+    this.#fifoEpoch++;
+    this.#stopTimers();
+  }
+
+  #bind(socket: Duplex): void {
+    if (typeof socket !== "object" || socket === null || typeof socket.write !== "function" || typeof socket.on !== "function") {
+      throw invalidArgType("socket", "a stream.Duplex", socket);
+    }
+    this.#socket = socket;
+    socket.on("data", (data: Buffer | string) => {
+      if (!this.#connected) this.#onConnected();
+      this.handleRead(typeof data === "string" ? Buffer.from(data) : data);
+    });
+    socket.on("end", () => this.#onEnd());
+    socket.on("error", (error: Error) => this.#fail(error));
+    socket.on("close", () => this.#onSocketClose());
+    socket.on("drain", () => {
+      this.#blocked = false;
+      if (this.#idleTimer !== null) this.#idleTimer.refresh();
+      this.handleWrite();
+      this.updateReading();
+    });
+    const connecting = (socket as Duplex & { connecting?: boolean }).connecting === true;
+    if (connecting) socket.once("connect", () => this.#onConnected());
+    else queueMicrotask(() => this.#onConnected());
+    this.#startTimers();
+  }
+
+  #onConnected(): void {
+    if (this.#connected || this.#state === CLOSED) return;
+    this.#connected = true;
+    try {
+      this.handleConnect();
+    } catch (error) {
+      this.#fail(error);
+    }
+    this.#emit("connect");
+    this.#syncSocketReading();
+  }
+
+  #onEnd(): void {
+    this.#peerEnded = true;
+    this.#checkInputEnd();
+  }
+
+  #onSocketClose(): void {
+    if (this.#state !== CLOSED) {
+      this.#invokeHandleClose();
+      if (this.#state !== CLOSED) this.#shutDown();
+    }
+    this.#emitClose();
+  }
+
+  /** The end of input is handled once all input before it has been framed. */
+  #checkInputEnd(): void {
+    if (!this.#peerEnded || this.#inputEndHandled || this.#pumping) return;
+    if (this.#state === OPEN && this.#framer.pendingBytes > 0) return;
+    this.#inputEndHandled = true;
+    if (this.#state !== OPEN) return;
+    try {
+      const deliver = this.#options.deliverPartialFrameAtEnd;
+      this.#pumping = true;
+      let partial: number;
+      try {
+        partial = this.#framer.finish(deliver);
+      } finally {
+        this.#pumping = false;
+      }
+      if (partial > 0 && !deliver) this.#emitError(new IncompleteFrameError(partial));
+      if (this.#flushWanted) this.#scheduleFlush();
+      if (this.#state === OPEN) this.handleEndOfInput();
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  #invokeHandleClose(): void {
+    if (this.#closeHandled || this.#state === CLOSED) return;
+    this.#closeHandled = true;
+    try {
+      this.handleClose();
+    } catch (error) {
+      this.close();
+      this.#emitError(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  #fail(error: unknown): void {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    try {
+      this.handleError(failure);
+    } catch {
+      this.close();
+    }
+    this.#emitError(failure);
+  }
+
+  #overflow(length: number): void {
+    const error = new FrameTooLongError(this.#framer.maxLength, length);
+    try {
+      this.handleFrameTooLong(error);
+    } catch (thrown) {
+      this.#fail(thrown);
+    }
+    this.#emitError(error);
+  }
+
+  /** May another frame be delivered now? */
+  #mayFrame(): boolean {
+    if (this.#inputStopped) return false;
+    const out = this.#blocked ? this.#out.bytes + (this.#socket?.writableLength ?? 0) : this.#out.bytes;
+    return out < this.#options.outputHighWaterMark && this.readable();
+  }
+
+  /** Frames pending input, then sends what the callbacks pushed as one batch. */
+  #pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    this.#pumpScheduled = false;
+    try {
+      for (;;) {
+        try {
+          this.#framer.run();
+          break;
+        } catch (error) {
+          this.#fail(error);
+          if (!this.#mayFrame()) break;
+        }
+      }
+    } finally {
+      this.#pumping = false;
+    }
+    if (this.#flushWanted) this.handleWrite();
+    this.#syncSocketReading();
+    this.#updateFrameTimer();
+    this.#checkInputEnd();
+  }
+
+  #schedulePump(): void {
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    queueMicrotask(() => {
+      if (!this.#pumpScheduled) return;
+      this.#pumpScheduled = false;
+      if (this.#framer.pendingBytes > 0 && this.#mayFrame()) this.#pump();
+    });
+  }
+
+  /** Pauses or resumes the socket to match `readable()` and the output high-water mark. */
+  #syncSocketReading(): void {
+    const socket = this.#socket;
+    if (socket === null || this.#state === CLOSED) return;
+    // While closing, keep reading and dropping: a paused socket with unread input closes with a reset.
+    const want = this.#inputStopped || this.#mayFrame();
+    if (want && this.#socketPaused) {
+      this.#socketPaused = false;
+      socket.resume();
+    } else if (!want && !this.#socketPaused) {
+      this.#socketPaused = true;
+      socket.pause();
+    }
+  }
+
+  #scheduleFlush(): void {
+    if (this.#pumping) {
+      this.#flushWanted = true;
+      return;
+    }
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    queueMicrotask(() => {
+      if (!this.#flushScheduled) return;
+      try {
+        this.handleWrite();
+      } catch (error) {
+        this.#fail(error);
+      }
+      this.#syncSocketReading();
+    });
+  }
+
+  /** Writes the batch (one write, or corked writes); returns false if the socket is now full. */
+  #writeBatch(socket: Duplex): boolean {
+    const batch = this.#batch;
+    const n = batch.length;
+    if (n === 0) return socket.writableLength < socket.writableHighWaterMark;
+    let ok = true;
+    if (!socket.writable) {
+      batch.length = 0;
+      return true;
+    }
+    if (n === 1) ok = socket.write(batch[0]!);
+    else {
+      socket.cork();
+      for (let i = 0; i < n; i++) ok = socket.write(batch[i]!);
+      socket.uncork();
+    }
+    batch.length = 0;
+    if (this.#idleTimer !== null) this.#idleTimer.refresh();
+    return ok;
+  }
+
+  #checkPiece(piece: unknown): string | Buffer | null {
+    if (typeof piece === "string") return piece;
+    if (piece instanceof Uint8Array) return toBuffer(piece);
+    this.#out.shift();
+    this.#fail(new ProducerError(`A producer's more() returned ${typeof piece}, not a string or bytes`));
+    return null;
+  }
+
+  #awaitProducer(producer: Producer, pending: Promise<ProducerChunk>): void {
+    this.#awaitingProducer = true;
+    const epoch = this.#fifoEpoch;
+    pending.then(
+      (piece) => {
+        if (epoch !== this.#fifoEpoch || this.#state === CLOSED) return;
+        this.#awaitingProducer = false;
+        if (this.#out.peek() !== producer) return;
+        const checked = this.#checkPiece(piece);
+        if (checked === null) return;
+        if (isEmptyChunk(checked)) this.#out.shift();
+        else if (this.#socket !== null) {
+          this.#batch.push(checked);
+          if (!this.#writeBatch(this.#socket)) {
+            this.#blocked = true;
+            this.#owesDrain = true;
+            return;
+          }
+        }
+        this.handleWrite();
+      },
+      (error: unknown) => {
+        if (epoch !== this.#fifoEpoch || this.#state === CLOSED) return;
+        this.#awaitingProducer = false;
+        this.#out.shift();
+        this.#fail(new ProducerError("A producer's more() rejected", error));
+      },
+    );
+  }
+
+  #startTimers(): void {
+    const idle = this.#options.idleTimeout;
+    if (idle > 0 && Number.isFinite(idle)) {
+      this.#idleTimer = setTimeout(() => {
+        this.#idleTimer = null;
+        if (this.#state !== CLOSED) this.#fail(new ChannelTimeoutError(ErrorCode.IDLE_TIMEOUT, idle));
+      }, idle);
+      this.#idleTimer.unref();
+    }
+  }
+
+  /** Starts the frame timer when a frame is under way, stops it when none is. */
+  #updateFrameTimer(): void {
+    const limit = this.#options.frameTimeout;
+    if (!(limit > 0) || !Number.isFinite(limit) || this.#state === CLOSED) return;
+    if (!this.#framer.frameInProgress) {
+      if (this.#frameTimer !== null) {
+        clearTimeout(this.#frameTimer);
+        this.#frameTimer = null;
+      }
+      return;
+    }
+    // A frame that started after the timed one ended gets a fresh timer.
+    if (this.#frameTimer !== null && this.#framesEndedAtTimer === this.#framesEnded) return;
+    if (this.#frameTimer !== null) clearTimeout(this.#frameTimer);
+    this.#framesEndedAtTimer = this.#framesEnded;
+    this.#frameTimer = setTimeout(() => {
+      this.#frameTimer = null;
+      if (this.#state !== CLOSED) this.#fail(new ChannelTimeoutError(ErrorCode.FRAME_TIMEOUT, limit));
+    }, limit);
+    this.#frameTimer.unref();
+  }
+
+  #stopTimers(): void {
+    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
+    if (this.#frameTimer !== null) clearTimeout(this.#frameTimer);
+    this.#idleTimer = null;
+    this.#frameTimer = null;
+  }
+}

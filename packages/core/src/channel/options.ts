@@ -1,0 +1,87 @@
+/**
+ * Options of a channel, their defaults and their validation.
+ */
+
+import { invalidArgType, invalidArgValue } from "../errors";
+
+/** Options accepted by `new AsyncChat(socket, options)`. Every limit has a finite default. */
+export interface AsyncChatOptions {
+  /**
+   * Longest frame, in bytes, before its terminator (string, bytes or array
+   * terminators). A frame of exactly `maxLength` bytes passes; a longer one is
+   * reported to `handleFrameTooLong` as soon as it is known to be too long,
+   * and its remaining bytes are dropped up to its terminator. Byte counts and
+   * "collect everything" are not limited by it. Default 16 MiB;
+   * `Infinity` turns it off.
+   */
+  maxLength?: number;
+  /**
+   * Output queued (in the FIFO and in the socket) past which the channel
+   * stops reading until the peer has taken some: a client that pipelines
+   * without reading cannot grow our memory. Default 1 MiB.
+   */
+  outputHighWaterMark?: number;
+  /**
+   * Unread input the channel holds while reading is paused (by `readable()`,
+   * the output high-water mark or a busy handler) before it gives up with
+   * `ERR_INPUT_OVERFLOW`. Default 1 MiB.
+   */
+  maxBufferedInput?: number;
+  /** Milliseconds without traffic either way before the channel fails with `ERR_IDLE_TIMEOUT`; 0 (default) for none. */
+  idleTimeout?: number;
+  /**
+   * Milliseconds from the first byte of a frame to its terminator before the
+   * channel fails with `ERR_FRAME_TIMEOUT` (slowloris defence, separate from
+   * the idle timeout); 0 (default) for none.
+   */
+  frameTimeout?: number;
+  /**
+   * When the peer ends the connection in the middle of a frame: `true` hands
+   * the unfinished frame to the application as if it were terminated
+   * (`getMatchedTerminator()` returns `null`); `false` (default) drops it and
+   * emits an `error` event with `ERR_INCOMPLETE_FRAME` and its length.
+   */
+  deliverPartialFrameAtEnd?: boolean;
+  /**
+   * Milliseconds a closing channel waits for its last output to be flushed
+   * before it destroys the socket anyway. Default 5000.
+   */
+  closeTimeout?: number;
+}
+
+/** The defaults of {@link AsyncChatOptions}. */
+export const DEFAULT_CHANNEL_OPTIONS: Readonly<Required<AsyncChatOptions>> = Object.freeze({
+  maxLength: 16 * 1024 * 1024,
+  outputHighWaterMark: 1024 * 1024,
+  maxBufferedInput: 1024 * 1024,
+  idleTimeout: 0,
+  frameTimeout: 0,
+  deliverPartialFrameAtEnd: false,
+  closeTimeout: 5000,
+});
+
+function limit(options: AsyncChatOptions, key: keyof AsyncChatOptions, min: number): number {
+  const value = options[key] ?? DEFAULT_CHANNEL_OPTIONS[key];
+  if (typeof value !== "number") throw invalidArgType(`options.${key}`, "a number", value);
+  if (Number.isNaN(value) || value < min || (Number.isFinite(value) && !Number.isInteger(value))) {
+    throw invalidArgValue(`options.${key}`, `must be an integer >= ${min} or Infinity`, value);
+  }
+  return value;
+}
+
+/** Validates options and fills in the defaults. */
+export function resolveChannelOptions(options: AsyncChatOptions | undefined): Required<AsyncChatOptions> {
+  if (options === undefined) return DEFAULT_CHANNEL_OPTIONS;
+  if (typeof options !== "object" || options === null) throw invalidArgType("options", "an object", options);
+  const deliver = options.deliverPartialFrameAtEnd ?? false;
+  if (typeof deliver !== "boolean") throw invalidArgType("options.deliverPartialFrameAtEnd", "a boolean", deliver);
+  return {
+    maxLength: limit(options, "maxLength", 0),
+    outputHighWaterMark: limit(options, "outputHighWaterMark", 1),
+    maxBufferedInput: limit(options, "maxBufferedInput", 1),
+    idleTimeout: limit(options, "idleTimeout", 0),
+    frameTimeout: limit(options, "frameTimeout", 0),
+    deliverPartialFrameAtEnd: deliver,
+    closeTimeout: limit(options, "closeTimeout", 0),
+  };
+}

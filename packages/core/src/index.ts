@@ -1,0 +1,40 @@
+/**
+ * @asynchat/core: Python's asynchat for Node.js. Channels framed by
+ * terminators, output through a producer FIFO, servers and clients.
+ */
+
+export { AsyncChat, type AsyncChatEvents } from "./channel/async-chat";
+export { DEFAULT_CHANNEL_OPTIONS, type AsyncChatOptions } from "./channel/options";
+export { normalizeTerminator, validateByteCount, type NormalTerminator, type Terminator } from "./terminator";
+export { Framer, type FrameSink } from "./framing/framer";
+export {
+  SimpleProducer,
+  isProducer,
+  producerFromIterable,
+  type Producer,
+  type ProducerChunk,
+  type ProducerSource,
+} from "./producers/producer";
+export {
+  AsyncChatError,
+  ChannelClosedError,
+  ChannelTimeoutError,
+  ErrorCode,
+  FrameTooLongError,
+  IncompleteFrameError,
+  InputOverflowError,
+  NotImplementedError,
+  ProducerError,
+  describeValue,
+  invalidArgType,
+  invalidArgValue,
+} from "./errors";
+export {
+  ChatServer,
+  createServer,
+  type ChatServerEvents,
+  type ChatServerOptions,
+  type CloseOptions,
+} from "./net/server";
+export { connect, type ConnectOptions } from "./net/connect";
+export { isChannelClass, type ChannelClass, type ChannelFactory, type ChannelFactoryFunction } from "./net/channel-factory";

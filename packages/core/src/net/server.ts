@@ -1,0 +1,230 @@
+/**
+ * asyncore's listening dispatcher: a server that makes one channel per
+ * accepted connection, keeps the set of live channels, and closes either
+ * gracefully or at once.
+ */
+
+import * as net from "node:net";
+import type { Duplex } from "node:stream";
+import * as tls from "node:tls";
+import EventEmitter from "eventemitter3";
+import type { AsyncChat } from "../channel/async-chat";
+import type { AsyncChatOptions } from "../channel/options";
+import { invalidArgType, invalidArgValue } from "../errors";
+import { type ChannelFactory, makeChannel, validateChannelFactory } from "./channel-factory";
+
+/** Options of a {@link ChatServer}. */
+export interface ChatServerOptions {
+  /** Options for each channel made from a channel class (a factory function sets its own). */
+  channelOptions?: AsyncChatOptions;
+  /**
+   * Most connections held at once; a connection beyond it is refused: sent
+   * `refuseMessage` (if any) and closed, and `refused` is emitted. Default 10,000.
+   */
+  maxConnections?: number;
+  /** What a refused connection is told before it is closed, e.g. `"421 Too many connections\r\n"`. */
+  refuseMessage?: string | Uint8Array;
+  /** Listen with TLS from the first byte (`key`, `cert`, ...); for STARTTLS use `channel.startTls` instead. */
+  tls?: tls.TlsOptions;
+  /** Milliseconds a TLS client has to complete its handshake. Default 10,000. */
+  tlsHandshakeTimeout?: number;
+  /** Milliseconds `close()` waits for channels to finish before destroying them. Default 10,000. */
+  closeTimeout?: number;
+  /** Disable Nagle's algorithm on accepted sockets (replies leave at once). Default true. */
+  noDelay?: boolean;
+}
+
+/** Options of {@link ChatServer.close}. */
+export interface CloseOptions {
+  /**
+   * `true` (default): stop accepting, let every channel write what is queued
+   * (`closeWhenDone`), resolve when all are closed, destroying those still
+   * open after `timeout` ms. `false`: destroy every channel at once.
+   */
+  graceful?: boolean;
+  /** Overrides the server's `closeTimeout` for this call. */
+  timeout?: number;
+}
+
+/** The events of a {@link ChatServer}. */
+export interface ChatServerEvents<C> {
+  /** The server accepts connections at this address. */
+  listening: [address: net.AddressInfo];
+  /** A channel was made for a new connection. */
+  connection: [channel: C];
+  /** A channel failed (it deals with its own failure; this is for logging). */
+  channelError: [error: Error, channel: C];
+  /** A connection was refused because `maxConnections` were open. */
+  refused: [socket: Duplex];
+  /** The listening socket failed, or a channel could not be made. */
+  error: [error: Error];
+  /** The server is closed and every channel with it. */
+  close: [];
+}
+
+/**
+ * A listening server that makes one channel per accepted connection.
+ *
+ * ```ts
+ * const server = new ChatServer(EchoChannel);
+ * const { port } = await server.listen(7000, "127.0.0.1");
+ * // ...
+ * await server.close(); // graceful
+ * ```
+ */
+export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitter<ChatServerEvents<C>> {
+  readonly #factory: ChannelFactory<C>;
+  readonly #options: ChatServerOptions;
+  readonly #server: net.Server;
+  readonly #channels = new Set<C>();
+  readonly #maxConnections: number;
+  #closing: Promise<void> | null = null;
+
+  /**
+   * @param channel a subclass of AsyncChat (made as `new channel(socket, options.channelOptions)`)
+   *   or a function `(socket) => channel`
+   * @param options see {@link ChatServerOptions}
+   */
+  constructor(channel: ChannelFactory<C>, options: ChatServerOptions = {}) {
+    super();
+    validateChannelFactory(channel);
+    this.#factory = channel;
+    this.#options = options;
+    const max = options.maxConnections ?? 10_000;
+    if (typeof max !== "number" || !(max >= 1)) throw invalidArgValue("options.maxConnections", "must be a number >= 1", max);
+    this.#maxConnections = max;
+    const onSocket = (socket: net.Socket): void => this.#accept(socket);
+    if (options.tls !== undefined) {
+      this.#server = tls.createServer(
+        { ...options.tls, allowHalfOpen: true, handshakeTimeout: options.tlsHandshakeTimeout ?? 10_000 } as tls.TlsOptions,
+        onSocket,
+      );
+      // A client that fails its handshake is dropped by Node; nothing to clean up here.
+      this.#server.on("tlsClientError", () => undefined);
+    } else {
+      this.#server = net.createServer({ allowHalfOpen: true }, onSocket);
+    }
+    this.#server.on("error", (error) => this.#emit("error", error));
+  }
+
+  /** The live channels. */
+  get channels(): ReadonlySet<C> {
+    return this.#channels;
+  }
+
+  /** The address the server listens on, or null before `listen` resolves. */
+  get address(): net.AddressInfo | null {
+    const address = this.#server.address();
+    return typeof address === "object" ? address : null;
+  }
+
+  /** Whether the server is accepting connections. */
+  get listening(): boolean {
+    return this.#server.listening;
+  }
+
+  /**
+   * Starts accepting connections on `host:port` (port 0 picks a free one).
+   * Resolves with the bound address once listening.
+   */
+  listen(port = 0, host = "127.0.0.1"): Promise<net.AddressInfo> {
+    if (typeof port !== "number") throw invalidArgType("port", "a number", port);
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error): void => reject(error);
+      this.#server.once("error", onError);
+      this.#server.listen(port, host, () => {
+        this.#server.off("error", onError);
+        const address = this.address!;
+        this.#emit("listening", address);
+        resolve(address);
+      });
+    });
+  }
+
+  /**
+   * Closes the server. Gracefully by default: stop accepting, let each
+   * channel finish writing what is queued, resolve when all are closed
+   * (channels still open after the timeout are destroyed). With
+   * `{ graceful: false }` every channel is destroyed at once.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.#closing !== null) {
+      if (options.graceful === false) for (const channel of this.#channels) channel.destroy();
+      return this.#closing;
+    }
+    const graceful = options.graceful ?? true;
+    const timeout = options.timeout ?? this.#options.closeTimeout ?? 10_000;
+    this.#closing = new Promise<void>((resolve) => {
+      const listenerClosed = new Promise<void>((done) => {
+        if (this.#server.listening) this.#server.close(() => done());
+        else done();
+      });
+      const channelsClosed = Promise.all(
+        [...this.#channels].map(
+          (channel) =>
+            new Promise<void>((done) => {
+              if (channel.closed && !this.#channels.has(channel)) return done();
+              channel.once("close", () => done());
+              if (graceful) channel.closeWhenDone();
+              else channel.destroy();
+            }),
+        ),
+      );
+      const timer = setTimeout(() => {
+        for (const channel of this.#channels) channel.destroy();
+      }, timeout);
+      timer.unref();
+      void Promise.all([listenerClosed, channelsClosed]).then(() => {
+        clearTimeout(timer);
+        this.#emit("close");
+        resolve();
+      });
+    });
+    return this.#closing;
+  }
+
+  #emit<K extends keyof ChatServerEvents<C>>(event: K, ...args: ChatServerEvents<C>[K]): void {
+    (this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args);
+  }
+
+  #accept(socket: net.Socket): void {
+    if (this.#closing !== null) {
+      socket.destroy();
+      return;
+    }
+    if (this.#channels.size >= this.#maxConnections) {
+      this.#refuse(socket);
+      return;
+    }
+    if (this.#options.noDelay ?? true) socket.setNoDelay(true);
+    let channel: C;
+    try {
+      channel = makeChannel(this.#factory, socket, this.#options.channelOptions);
+    } catch (error) {
+      socket.destroy();
+      this.#emit("error", error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    this.#channels.add(channel);
+    channel.on("close", () => this.#channels.delete(channel));
+    channel.on("error", (error: Error) => this.#emit("channelError", error, channel));
+    this.#emit("connection", channel);
+  }
+
+  #refuse(socket: net.Socket): void {
+    socket.on("error", () => undefined);
+    this.#emit("refused", socket);
+    const message = this.#options.refuseMessage;
+    if (message !== undefined) socket.end(message);
+    else socket.end();
+    const timer = setTimeout(() => socket.destroy(), 1000);
+    timer.unref();
+    socket.once("close", () => clearTimeout(timer));
+    socket.resume();
+  }
+}
+
+/** Shorthand for `new ChatServer(channel, options)`. */
+export function createServer<C extends AsyncChat<any>>(channel: ChannelFactory<C>, options?: ChatServerOptions): ChatServer<C> {
+  return new ChatServer(channel, options);
+}
