@@ -78,6 +78,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   #terminator: Terminator = null;
   #terminatorKind: NormalTerminator["kind"] = "all";
+  #lastString: string | null = null;
+  #lastStringNormal: NormalTerminator | null = null;
   /** The terminator in force when the last frame ended, and which of it matched. */
   #matchedFrom: Terminator = null;
   #matchedIndex = -1;
@@ -127,6 +129,10 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     },
     overflow: (length) => {
       this.#overflow(length);
+      return this.#mayFrame();
+    },
+    skipped: () => {
+      this.handleDiscardedFrameEnd();
       return this.#mayFrame();
     },
     proceed: () => this.#mayFrame(),
@@ -249,10 +255,25 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * empty strings/bytes/arrays and negative, fractional or NaN numbers.
    */
   setTerminator(terminator: Terminator): void {
-    const normal = normalizeTerminator(terminator);
     this.#terminator = terminator;
-    this.#terminatorKind = normal.kind;
-    this.#framer.setTerminator(normal);
+    if (typeof terminator === "number" && terminator > 0 && Number.isSafeInteger(terminator)) {
+      // The common switch to a byte count: nothing to normalise.
+      this.#terminatorKind = "count";
+      this.#framer.setCount(terminator);
+    } else {
+      let normal: NormalTerminator;
+      if (typeof terminator === "string" && terminator === this.#lastString) normal = this.#lastStringNormal!;
+      else {
+        normal = normalizeTerminator(terminator);
+        if (typeof terminator === "string") {
+          // Protocols switch back to the same line terminator again and again: encode it once.
+          this.#lastString = terminator;
+          this.#lastStringNormal = normal;
+        }
+      }
+      this.#terminatorKind = normal.kind;
+      this.#framer.setTerminator(normal);
+    }
     // Bytes held back for the old terminator are input again: frame them soon.
     if (!this.#pumping && this.#framer.pendingBytes > 0) this.#schedulePump();
   }
@@ -531,6 +552,22 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    */
   handleFrameTooLong(error: FrameTooLongError): void {
     this.handleError(error);
+  }
+
+  /**
+   * The over-long frame reported to {@link handleFrameTooLong} has ended:
+   * its terminator arrived, and framing resumes with the next byte.
+   * Default: nothing. `Protocol` uses it to move on to the next state.
+   */
+  handleDiscardedFrameEnd(): void {}
+
+  /**
+   * Reports a failure of this channel as the library does: `handleError`
+   * (default: close), then the `error` event. For subclasses that catch
+   * failures of their own, such as a rejected promise.
+   */
+  protected fail(error: unknown): void {
+    this.#fail(error);
   }
 
   /**

@@ -31,6 +31,8 @@ export interface FrameSink {
   end(chunk: Buffer, start: number, end: number, matched: number): boolean;
   /** The current frame passed `maxLength` (`length` bytes so far); its remaining bytes will be dropped. */
   overflow(length: number): boolean;
+  /** The over-long frame reported to `overflow` has ended (its terminator arrived); framing resumes after it. */
+  skipped(): boolean;
   /** Asked before each chunk is started: may framing go on? */
   proceed(): boolean;
 }
@@ -102,10 +104,7 @@ export class Framer {
         this.#discarding = false;
         break;
       case "count":
-        this.#mode = COUNT;
-        this.#remaining = terminator.value;
-        this.#countStart = terminator.value;
-        this.#discarding = false;
+        this.setCount(terminator.value);
         break;
       case "sequence":
         this.#mode = SEQUENCE;
@@ -124,6 +123,15 @@ export class Framer {
         }
         break;
     }
+  }
+
+  /** Switches to a byte count `n > 0` (the caller has validated it): the next `n` bytes are a frame. */
+  setCount(n: number): void {
+    this.#unhold();
+    this.#mode = COUNT;
+    this.#remaining = n;
+    this.#countStart = n;
+    this.#discarding = false;
   }
 
   /** In byte-count mode, the bytes still missing; 0 otherwise. */
@@ -380,7 +388,7 @@ export class Framer {
     if (this.#discarding) {
       // The end of an over-long frame: dropped; framing resumes after it.
       this.#discarding = false;
-      return true;
+      return this.#sink.skipped();
     }
     if (length > this.#maxLength) return this.#sink.overflow(length);
     return this.#sink.end(chunk, start, end, matched);
