@@ -255,7 +255,6 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * empty strings/bytes/arrays and negative, fractional or NaN numbers.
    */
   setTerminator(terminator: Terminator): void {
-    this.#terminator = terminator;
     if (typeof terminator === "number" && terminator > 0 && Number.isSafeInteger(terminator)) {
       // The common switch to a byte count: nothing to normalise.
       this.#terminatorKind = "count";
@@ -274,6 +273,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       this.#terminatorKind = normal.kind;
       this.#framer.setTerminator(normal);
     }
+    // Recorded only once validated: a rejected terminator leaves the one in force.
+    this.#terminator = terminator;
     // Bytes held back for the old terminator are input again: frame them soon.
     if (!this.#pumping && this.#framer.pendingBytes > 0) this.#schedulePump();
   }
