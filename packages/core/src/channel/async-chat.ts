@@ -272,6 +272,9 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       }
       this.#terminatorKind = normal.kind;
       this.#framer.setTerminator(normal);
+      // Keep the validated copy of an array, so that getMatchedTerminator() names the
+      // element that matched even if the caller changes their array later.
+      if (normal.kind === "any") terminator = normal.value;
     }
     // Recorded only once validated: a rejected terminator leaves the one in force.
     this.#terminator = terminator;
