@@ -37,6 +37,8 @@ export const ErrorCode = {
   PLAINTEXT_AFTER_STARTTLS: "ERR_PLAINTEXT_AFTER_STARTTLS",
   /** A frame contains a line ending its state does not allow (a bare CR or LF). */
   BARE_LINE_ENDING: "ERR_BARE_LINE_ENDING",
+  /** A group of frames used up its byte or frame budget. */
+  BUDGET_EXCEEDED: "ERR_BUDGET_EXCEEDED",
 } as const;
 
 /** One of the values of {@link ErrorCode}. */
@@ -174,5 +176,42 @@ export class InputOverflowError extends AsyncChatError {
     super(ErrorCode.INPUT_OVERFLOW, `${length} bytes of unread input exceed maxBufferedInput (${limit})`);
     this.limit = limit;
     this.length = length;
+  }
+}
+
+/**
+ * A frame contains a bare CR or a bare LF where its state allows only CRLF
+ * line endings (the SMTP smuggling defence). The frame is dropped.
+ */
+export class BareLineEndingError extends AsyncChatError {
+  /** Offset of the offending byte in the frame. */
+  readonly offset: number;
+
+  constructor(offset: number) {
+    super(ErrorCode.BARE_LINE_ENDING, `Bare CR or LF at offset ${offset} of a frame that allows only CRLF line endings`);
+    this.offset = offset;
+  }
+}
+
+/**
+ * A group of frames (a budget: e.g. all header lines of one request) used up
+ * its bytes or its number of frames. The frame that crossed it is dropped.
+ */
+export class BudgetExceededError extends AsyncChatError {
+  /** The budget's name. */
+  readonly budget: string;
+  /** What ran out: `"bytes"` or `"frames"`. */
+  readonly resource: "bytes" | "frames";
+  /** The budget's limit for that resource. */
+  readonly limit: number;
+  /** What the group would have used with this frame. */
+  readonly used: number;
+
+  constructor(budget: string, resource: "bytes" | "frames", limit: number, used: number) {
+    super(ErrorCode.BUDGET_EXCEEDED, `Budget "${budget}" exceeded: ${used} ${resource}, the limit is ${limit}`);
+    this.budget = budget;
+    this.resource = resource;
+    this.limit = limit;
+    this.used = used;
   }
 }

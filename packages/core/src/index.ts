@@ -17,6 +17,8 @@ export {
 } from "./producers/producer";
 export {
   AsyncChatError,
+  BareLineEndingError,
+  BudgetExceededError,
   ChannelClosedError,
   ChannelTimeoutError,
   ErrorCode,

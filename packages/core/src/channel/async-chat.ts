@@ -257,27 +257,39 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   setTerminator(terminator: Terminator): void {
     if (typeof terminator === "number" && terminator > 0 && Number.isSafeInteger(terminator)) {
       // The common switch to a byte count: nothing to normalise.
+      this.#terminator = terminator;
       this.#terminatorKind = "count";
       this.#framer.setCount(terminator);
-    } else {
-      let normal: NormalTerminator;
-      if (typeof terminator === "string" && terminator === this.#lastString) normal = this.#lastStringNormal!;
-      else {
-        normal = normalizeTerminator(terminator);
-        if (typeof terminator === "string") {
-          // Protocols switch back to the same line terminator again and again: encode it once.
-          this.#lastString = terminator;
-          this.#lastStringNormal = normal;
-        }
-      }
-      this.#terminatorKind = normal.kind;
-      this.#framer.setTerminator(normal);
-      // Keep the validated copy of an array, so that getMatchedTerminator() names the
-      // element that matched even if the caller changes their array later.
-      if (normal.kind === "any") terminator = normal.value;
+      this.#afterTerminatorChange();
+      return;
     }
-    // Recorded only once validated: a rejected terminator leaves the one in force.
+    let normal: NormalTerminator;
+    if (typeof terminator === "string" && terminator === this.#lastString) normal = this.#lastStringNormal!;
+    else {
+      normal = normalizeTerminator(terminator);
+      if (typeof terminator === "string") {
+        // Protocols switch back to the same line terminator again and again: encode it once.
+        this.#lastString = terminator;
+        this.#lastStringNormal = normal;
+      }
+    }
+    this.setNormalTerminator(terminator, normal);
+  }
+
+  /**
+   * Advanced: {@link setTerminator} with a terminator already checked by
+   * `normalizeTerminator` (`normal` must be its result for `terminator`), so
+   * a state machine that re-enters the same states does not check and encode
+   * the same terminator again.
+   */
+  protected setNormalTerminator(terminator: Terminator, normal: NormalTerminator): void {
     this.#terminator = terminator;
+    this.#terminatorKind = normal.kind;
+    this.#framer.setTerminator(normal);
+    this.#afterTerminatorChange();
+  }
+
+  #afterTerminatorChange(): void {
     // Bytes held back for the old terminator are input again: frame them soon.
     if (!this.#pumping && this.#framer.pendingBytes > 0) this.#schedulePump();
   }

@@ -390,7 +390,11 @@ export class Framer {
       this.#discarding = false;
       return this.#sink.skipped();
     }
-    if (length > this.#maxLength) return this.#sink.overflow(length);
+    if (length > this.#maxLength) {
+      // Too long, though complete: report it, then its end, as for a frame dropped piece by piece.
+      this.#sink.overflow(length);
+      return this.#sink.skipped();
+    }
     return this.#sink.end(chunk, start, end, matched);
   }
 }
