@@ -283,7 +283,9 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * the same terminator again.
    */
   protected setNormalTerminator(terminator: Terminator, normal: NormalTerminator): void {
-    this.#terminator = terminator;
+    // An array is kept as its validated copy, so that getMatchedTerminator() names the
+    // element that matched even if the caller changes their array later.
+    this.#terminator = normal.kind === "any" ? normal.value : terminator;
     this.#terminatorKind = normal.kind;
     this.#framer.setTerminator(normal);
     this.#afterTerminatorChange();
