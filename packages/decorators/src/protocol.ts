@@ -1,0 +1,541 @@
+/**
+ * Protocol: an AsyncChat whose input is handled by the state machine that
+ * `@onTerminator`/`@onBytes` methods declare. It sets the current state's
+ * terminator, hands each frame to the state's handler, and enters the state
+ * the handler names.
+ */
+
+import { StringDecoder } from "node:string_decoder";
+import type { Duplex } from "node:stream";
+import {
+  AsyncChat,
+  type AsyncChatEvents,
+  type AsyncChatOptions,
+  BareLineEndingError,
+  BudgetExceededError,
+  FrameTooLongError,
+  describeValue,
+  normalizeTerminator,
+} from "@asynchat/core";
+import { ProtocolErrorCode, ProtocolStateError } from "./errors";
+import { type Budget, type CompiledState, DEFAULT_MAX_LENGTH, type Machine, compileProtocol } from "./machine/compile";
+
+/** A change of state, as the `state` event reports it. */
+export interface StateChange {
+  /** The state left. */
+  from: string;
+  /** The state entered. */
+  to: string;
+}
+
+/** The events of a {@link Protocol}: those of `AsyncChat`, plus `state`. */
+export interface ProtocolEvents extends AsyncChatEvents {
+  /** The machine moved from one state to another (not emitted when it stays). */
+  state: [change: StateChange];
+}
+
+/** Options of a {@link Protocol}: those of `AsyncChat`; `maxLength` here overrides the class default. */
+export type ProtocolOptions = AsyncChatOptions;
+
+/** The errors a frame can be rejected with (reported to `@onOverflow`). */
+export type FrameRejection = FrameTooLongError | BareLineEndingError | BudgetExceededError;
+
+const EMPTY = Buffer.alloc(0);
+
+/** Node's Buffer has `latin1Slice` (what `toString("latin1", ...)` calls) without the argument checks; it is not in the typings. */
+type FastSlices = Buffer & { latin1Slice(start: number, end: number): string };
+/** How much of a read is decoded at once for latin1 states: frames are then string slices of it. */
+const LATIN1_WINDOW = 16 * 1024;
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
+}
+
+/**
+ * Offset of the first bare CR or LF in `data[start..end)`, or -1. A CR in
+ * the last byte is not judged: what follows it decides.
+ */
+function bareLineEnding(data: Buffer, start: number, end: number): number {
+  let i = start;
+  for (;;) {
+    let lf = data.indexOf(10, i);
+    if (lf >= end) lf = -1;
+    let cr = data.indexOf(13, i);
+    if (cr >= end) cr = -1;
+    if (lf < 0 && cr < 0) return -1;
+    if (cr < 0 || (lf >= 0 && lf < cr)) return lf;
+    if (cr + 1 >= end) return -1;
+    if (data[cr + 1] !== 10) return cr;
+    i = cr + 2;
+  }
+}
+
+/**
+ * A channel whose protocol is declared by decorated methods:
+ *
+ * ```ts
+ * class Resp extends Protocol {
+ *   private need = 0;
+ *   @onTerminator("\r\n", { encoding: "latin1" })
+ *   header(line: string) {
+ *     if (line[0] === "$") { this.need = Number(line.slice(1)) + 2; return this.bulk; }
+ *   }
+ *   @onBytes((self: Resp) => self.need)
+ *   bulk(data: Buffer) { this.push(data); return this.header; }
+ * }
+ * ```
+ *
+ * Push, producers, `closeWhenDone` and the rest of `AsyncChat` work as
+ * usual. A subclass that overrides `handleConnect`, `handleError`,
+ * `handleFrameTooLong`, `handleEndOfInput` or `readable` must call `super`.
+ */
+export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends AsyncChat<Events> {
+  /**
+   * The `maxLength` of every state that does not set its own (streamed
+   * states excepted). 64 KiB unless a subclass changes it; `Infinity` opts out.
+   */
+  static defaultMaxLength: number = DEFAULT_MAX_LENGTH;
+
+  /**
+   * Named byte and frame budgets over groups of states (`{ budget: "headers" }`
+   * on each state of the group). Consecutive frames of a group count against
+   * its budget; entering a state outside the group starts it afresh.
+   */
+  static budgets: Readonly<Record<string, Budget>> = {};
+
+  readonly #machine: Machine;
+  #state: CompiledState;
+  #started = false;
+  readonly #channelMaxLength: number | undefined;
+
+  /** Pieces of the frame under way (buffered states). */
+  #parts: Buffer[] = [];
+  #partsLength = 0;
+  /** An async handler is pending: no frame is delivered until it settles. */
+  #busy = false;
+  /** The peer ended while a handler was pending. */
+  #endDeferred = false;
+  /** A byte-count frame over the limit is being dropped. */
+  #dropping = false;
+  /** What `@onOverflow` named, entered once the rejected frame has ended. */
+  #afterRejection: unknown = undefined;
+  /** A streamed crlf-only frame's last piece ended in CR. */
+  #pieceEndedInCr = false;
+  #streamDecoder: StringDecoder | null = null;
+
+  #budgetBytes = 0;
+  #budgetFrames = 0;
+
+  /** The latin1 decoding window: `#windowText` is `#windowChunk[#windowStart..#windowEnd)`. */
+  #windowChunk: Buffer | null = null;
+  #windowStart = 0;
+  #windowEnd = 0;
+  #windowText = "";
+
+  /**
+   * @param socket the connection, or none to feed `handleRead` by hand
+   * @param options channel options; `maxLength` overrides the class default
+   * @throws ProtocolDefinitionError if the class has mistakes (the first time it is instantiated)
+   */
+  constructor(socket?: Duplex | null, options?: ProtocolOptions) {
+    // Compile first: a class with mistakes fails before it touches the socket.
+    const machine = compileProtocol(new.target);
+    super(socket, options);
+    this.#machine = machine;
+    this.#state = machine.initial;
+    this.#channelMaxLength = options?.maxLength;
+    this.#events().once("close", () => this.#runLifecycle("close"));
+  }
+
+  /** The name of the current state. */
+  get state(): string {
+    return this.#state.name;
+  }
+
+  /** Whether an async handler is pending (input waits for it). */
+  get busy(): boolean {
+    return this.#busy;
+  }
+
+  // ------------------------------------------------------------ life-cycle
+
+  /** Enters the initial state, then runs the `@onConnect` methods. Call `super.handleConnect()` if you override it. */
+  override handleConnect(): void {
+    this.#start();
+    this.#runLifecycle("connect");
+  }
+
+  /** Frames received bytes (entering the initial state first if the connection has not started it). */
+  override handleRead(data: Uint8Array): void {
+    if (!this.#started) {
+      try {
+        this.#start();
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+    }
+    super.handleRead(data);
+  }
+
+  /** False while an async handler is pending. Call `super.readable()` if you override it. */
+  override readable(): boolean {
+    return !this.#busy;
+  }
+
+  /** Runs the `@onError` methods, then the default (close). */
+  override handleError(error: Error): void {
+    try {
+      this.#runLifecycle("error", error);
+    } finally {
+      super.handleError(error);
+    }
+  }
+
+  /**
+   * A frame was rejected (too long, a bare line ending, a budget): the
+   * partial frame is dropped, and the `@onOverflow` methods decide (reply and
+   * name the state to enter once the frame has ended, or close). Without
+   * one, the default closes.
+   */
+  override handleFrameTooLong(error: FrameTooLongError): void {
+    this.#reject(error);
+  }
+
+  /** After the rejected frame has ended: enter the state `@onOverflow` named (or stay). */
+  override handleDiscardedFrameEnd(): void {
+    const next = this.#afterRejection;
+    this.#afterRejection = undefined;
+    if (this.closing) return;
+    this.#continue(this.#state, next);
+  }
+
+  /** The peer ended: waits for a pending handler, then closes when done. */
+  override handleEndOfInput(): void {
+    if (this.#busy) {
+      this.#endDeferred = true;
+      return;
+    }
+    super.handleEndOfInput();
+  }
+
+  // ------------------------------------------------------------ framing
+
+  protected override handleFrameData(chunk: Buffer, start: number, end: number): void {
+    if (this.#dropping) return;
+    const state = this.#state;
+    if (state.stream) {
+      if (state.crlfOnly && !this.#checkPiece(chunk, start, end)) return;
+      const result = state.handler.call(this, this.#piece(state, chunk, start, end, false), false);
+      if (isPromiseLike(result)) this.#wait(result, null);
+      return;
+    }
+    this.#parts.push(chunk.subarray(start, end));
+    this.#partsLength += end - start;
+  }
+
+  protected override handleFrameEnd(chunk: Buffer, start: number, end: number): void {
+    const state = this.#state;
+    if (this.#dropping) {
+      this.#dropping = false;
+      this.handleDiscardedFrameEnd();
+      return;
+    }
+    let result: unknown;
+    if (state.stream) {
+      if (state.crlfOnly) {
+        if (!this.#checkPiece(chunk, start, end)) return;
+        const endsInCr = this.#pieceEndedInCr;
+        this.#pieceEndedInCr = false;
+        if (endsInCr) {
+          this.#rejectComplete(new BareLineEndingError(-1));
+          return;
+        }
+      }
+      result = state.handler.call(this, this.#piece(state, chunk, start, end, true), true);
+    } else {
+      let frame: Buffer | string;
+      let length: number;
+      if (this.#parts.length === 0) {
+        length = end - start;
+        if (state.crlfOnly && !this.#checkFrame(chunk, start, end)) return;
+        frame = state.latin1 ? this.#latin1(chunk, start, end) : state.encoding !== null ? chunk.toString(state.encoding, start, end) : chunk.subarray(start, end);
+      } else {
+        if (end > start) this.#parts.push(chunk.subarray(start, end));
+        length = this.#partsLength + (end - start);
+        const whole = Buffer.concat(this.#parts, length);
+        this.#parts = [];
+        this.#partsLength = 0;
+        if (state.crlfOnly && !this.#checkFrame(whole, 0, length)) return;
+        frame = state.encoding !== null ? whole.toString(state.encoding) : whole;
+      }
+      if (state.budget >= 0 && !this.#charge(state, length)) return;
+      result = state.handler.call(this, frame);
+    }
+    this.#continue(state, result);
+  }
+
+  // ------------------------------------------------------------ internals
+
+  /** This channel with its event types fixed (the class is generic over them). */
+  #events(): AsyncChat<ProtocolEvents> {
+    return this as unknown as AsyncChat<ProtocolEvents>;
+  }
+
+  #start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#enter(this.#machine.initial, null);
+  }
+
+  #runLifecycle(event: "connect" | "close" | "error", error?: Error): void {
+    const handlers = this.#machine.lifecycle[event];
+    for (let i = 0; i < handlers.length; i++) handlers[i]!.call(this, error);
+  }
+
+  /** Acts on a handler's result: a promise to wait for, a next state, or nothing (stay). */
+  #continue(state: CompiledState, result: unknown): void {
+    if (result === undefined || result === null) {
+      // Staying in a byte-count state arms it again for the next frame.
+      if (state.kind === "bytes") this.#enter(state, state);
+      return;
+    }
+    if (isPromiseLike(result)) {
+      this.#wait(result, state);
+      return;
+    }
+    this.#enter(this.#resolve(state, result), state);
+  }
+
+  /** The state a handler's result names; throws for anything else (that channel errors). */
+  #resolve(state: CompiledState, result: unknown): CompiledState {
+    const machine = this.#machine;
+    const next = typeof result === "function" ? machine.byFunction.get(result) : typeof result === "string" ? machine.byName.get(result) : undefined;
+    if (next === undefined) {
+      throw new ProtocolStateError(
+        ProtocolErrorCode.BAD_NEXT_STATE,
+        `${machine.className}.${state.name} returned ${describeValue(result)}, which is not a state of ${machine.className}`,
+        result,
+      );
+    }
+    if (state.next !== null && next !== state && !state.next.has(next)) {
+      throw new ProtocolStateError(
+        ProtocolErrorCode.BAD_NEXT_STATE,
+        `${machine.className}.${state.name} returned "${next.name}", which is not among its declared next states (${[...state.next].map((s) => s.name).join(", ")})`,
+        result,
+      );
+    }
+    return next;
+  }
+
+  /** Waits for an async handler: input pauses, then the resolved value names the next state. */
+  #wait(promise: PromiseLike<unknown>, state: CompiledState | null): void {
+    this.#busy = true;
+    promise.then(
+      (value) => {
+        this.#busy = false;
+        if (this.closed) return;
+        try {
+          if (state !== null && !this.closing) this.#continue(state, value);
+        } catch (error) {
+          this.fail(error);
+        }
+        this.#afterWait();
+      },
+      (error: unknown) => {
+        this.#busy = false;
+        if (this.closed) return;
+        this.fail(error);
+        this.#afterWait();
+      },
+    );
+  }
+
+  #afterWait(): void {
+    if (this.#busy) return;
+    if (this.#endDeferred && !this.closing) {
+      this.#endDeferred = false;
+      super.handleEndOfInput();
+      return;
+    }
+    this.updateReading();
+  }
+
+  /**
+   * Enters `state` (from `previous`): sets its terminator or byte count and
+   * its limit. A byte count of 0 is an empty frame handled at once.
+   */
+  #enter(state: CompiledState, previous: CompiledState | null): void {
+    for (;;) {
+      this.#state = state;
+      if (state.budget >= 0 && (previous === null || previous.budget !== state.budget)) {
+        this.#budgetBytes = 0;
+        this.#budgetFrames = 0;
+      }
+      const limit = state.ownMaxLength || this.#channelMaxLength === undefined ? state.maxLength : this.#channelMaxLength;
+      if (this.maxLength !== limit) this.maxLength = limit;
+      if (previous !== state && previous !== null && this.#events().listenerCount("state") > 0) {
+        this.#events().emit("state", { from: previous.name, to: state.name });
+      }
+      if (state.kind === "terminator") {
+        if (state.normal !== null) this.setNormalTerminator(state.terminator, state.normal);
+        else this.#setComputedTerminator(state);
+        return;
+      }
+      const count = state.countFn === null ? state.count : state.countFn(this);
+      if (typeof count !== "number" || !Number.isSafeInteger(count) || count < 0) {
+        throw new ProtocolStateError(
+          ProtocolErrorCode.BAD_TERMINATOR,
+          `${this.#machine.className}.${state.name}: the byte count must be an integer >= 0, got ${describeValue(count)}`,
+          count,
+        );
+      }
+      if (count > limit) {
+        // Too long to accept: drop it as it arrives, then go where @onOverflow says.
+        this.#dropping = true;
+        this.setTerminator(count);
+        this.#rejectAndReport(new FrameTooLongError(limit, count));
+        return;
+      }
+      if (count > 0) {
+        this.setTerminator(count);
+        return;
+      }
+      // An empty frame, at once.
+      const frame = state.encoding !== null ? "" : EMPTY;
+      const result = state.stream ? state.handler.call(this, frame, true) : state.handler.call(this, frame);
+      if (result === undefined || result === null) {
+        // Staying would deliver empty frames forever; wait for the next byte instead.
+        this.setTerminator(0);
+        return;
+      }
+      if (isPromiseLike(result)) {
+        this.setTerminator(0);
+        this.#wait(result, state);
+        return;
+      }
+      previous = state;
+      state = this.#resolve(state, result);
+    }
+  }
+
+  #setComputedTerminator(state: CompiledState): void {
+    const terminator = state.terminatorFn!(this);
+    if (typeof terminator === "number" || terminator === null) {
+      throw new ProtocolStateError(
+        ProtocolErrorCode.BAD_TERMINATOR,
+        `${this.#machine.className}.${state.name}: the terminator function must return a string, bytes or an array of them, got ${describeValue(terminator)}`,
+        terminator,
+      );
+    }
+    let normal;
+    try {
+      normal = normalizeTerminator(terminator);
+    } catch (error) {
+      throw new ProtocolStateError(
+        ProtocolErrorCode.BAD_TERMINATOR,
+        `${this.#machine.className}.${state.name}: ${(error as Error).message}`,
+        terminator,
+      );
+    }
+    this.setNormalTerminator(terminator, normal);
+  }
+
+  /** A frame is rejected: drop what was gathered, let @onOverflow decide, report the error. */
+  #reject(error: FrameRejection): void {
+    this.#parts = [];
+    this.#partsLength = 0;
+    this.#streamDecoder = null;
+    this.#pieceEndedInCr = false;
+    const handlers = this.#machine.lifecycle.overflow;
+    if (handlers.length === 0) {
+      if (error instanceof FrameTooLongError) super.handleFrameTooLong(error);
+      else this.handleError(error);
+      return;
+    }
+    let next: unknown;
+    for (let i = 0; i < handlers.length; i++) {
+      const result = handlers[i]!.call(this, error, this.#state.name);
+      if (result !== undefined) next = result;
+    }
+    this.#afterRejection = next;
+  }
+
+  /** Rejects a frame this class found wrong (the core reports its own over-long frames). */
+  #rejectAndReport(error: FrameRejection): void {
+    this.#reject(error);
+    this.#events().emit("error", error);
+  }
+
+  /** Rejects a complete frame (bare line ending, budget) and moves on as `@onOverflow` says. */
+  #rejectComplete(error: FrameRejection): void {
+    this.#rejectAndReport(error);
+    this.handleDiscardedFrameEnd();
+  }
+
+  #checkFrame(data: Buffer, start: number, end: number): boolean {
+    const at = bareLineEnding(data, start, end);
+    const bad = at >= 0 ? at : end > start && data[end - 1] === 13 ? end - 1 : -1;
+    if (bad < 0) return true;
+    this.#rejectComplete(new BareLineEndingError(bad - start));
+    return false;
+  }
+
+  /** Checks a piece of a streamed crlf-only frame; a bad one drops the rest of the frame. */
+  #checkPiece(data: Buffer, start: number, end: number): boolean {
+    if (end === start) return true;
+    let bad = -1;
+    if (this.#pieceEndedInCr && data[start] !== 10) bad = start - 1;
+    else bad = bareLineEnding(data, this.#pieceEndedInCr ? start + 1 : start, end);
+    if (bad >= 0 || (this.#pieceEndedInCr && data[start] !== 10)) {
+      this.#dropping = true;
+      this.#pieceEndedInCr = false;
+      this.#rejectAndReport(new BareLineEndingError(bad - start));
+      return false;
+    }
+    this.#pieceEndedInCr = data[end - 1] === 13;
+    return true;
+  }
+
+  /** Counts a frame against its state's budget; rejects it if the budget is used up. */
+  #charge(state: CompiledState, length: number): boolean {
+    const budget = this.#machine.budgets[state.budget]!;
+    const bytes = this.#budgetBytes + length;
+    const frames = this.#budgetFrames + 1;
+    if (bytes > budget.maxBytes) {
+      this.#rejectComplete(new BudgetExceededError(budget.name, "bytes", budget.maxBytes, bytes));
+      return false;
+    }
+    if (frames > budget.maxFrames) {
+      this.#rejectComplete(new BudgetExceededError(budget.name, "frames", budget.maxFrames, frames));
+      return false;
+    }
+    this.#budgetBytes = bytes;
+    this.#budgetFrames = frames;
+    return true;
+  }
+
+  /** A latin1 frame as a slice of a decoded window of the read: one decode for many frames. */
+  #latin1(chunk: Buffer, start: number, end: number): string {
+    if (chunk !== this.#windowChunk || start < this.#windowStart || end > this.#windowEnd) {
+      const windowEnd = Math.min(chunk.length, Math.max(end, start + LATIN1_WINDOW));
+      this.#windowText = (chunk as FastSlices).latin1Slice(start, windowEnd);
+      this.#windowChunk = chunk;
+      this.#windowStart = start;
+      this.#windowEnd = windowEnd;
+    }
+    return this.#windowText.slice(start - this.#windowStart, end - this.#windowStart);
+  }
+
+  /** One piece of a streamed frame, decoded if the state has an encoding. */
+  #piece(state: CompiledState, chunk: Buffer, start: number, end: number, last: boolean): Buffer | string {
+    if (state.encoding === null) return chunk.subarray(start, end);
+    if (state.latin1) return (chunk as FastSlices).latin1Slice(start, end);
+    // Multi-byte characters may be split between pieces: decode with one decoder per frame.
+    const decoder = (this.#streamDecoder ??= new StringDecoder(state.encoding));
+    const text = decoder.write(chunk.subarray(start, end));
+    if (!last) return text;
+    this.#streamDecoder = null;
+    return text + decoder.end();
+  }
+}
