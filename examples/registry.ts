@@ -4,6 +4,10 @@
  */
 
 import { startEcho } from "./echo/server";
+import { start as startHttp } from "./http";
+import { start as startIrc } from "./irc";
+import { start as startResp } from "./resp";
+import { start as startSmtp } from "./smtp";
 
 /** Options from the command line, as strings. */
 export interface ExampleOptions {
@@ -15,6 +19,8 @@ export interface ExampleOptions {
 
 /** A running example: close it gracefully. */
 export interface RunningExample {
+  /** The bound address (its port matters when 0 was asked for). */
+  readonly address: { port: number } | null;
   close(): Promise<void>;
 }
 
@@ -38,5 +44,33 @@ export const examples: Example[] = [
     inStart: false,
     start: ({ port, host }) => startEcho(port, host),
     hint: (host, port) => `nc ${host} ${port}   (type lines; QUIT to leave)`,
+  },
+  {
+    name: "smtp",
+    defaultPort: 2525,
+    inStart: true,
+    start: startSmtp,
+    hint: (host, port) => `swaks --server ${host}:${port} --to you@example.test --from me@example.test`,
+  },
+  {
+    name: "irc",
+    defaultPort: 6667,
+    inStart: true,
+    start: startIrc,
+    hint: (host, port) => `nc ${host} ${port}   then: NICK me / USER me 0 * :Me / JOIN #test`,
+  },
+  {
+    name: "resp",
+    defaultPort: 6380,
+    inStart: true,
+    start: startResp,
+    hint: (host, port) => `redis-cli -h ${host} -p ${port} ping`,
+  },
+  {
+    name: "http",
+    defaultPort: 8080,
+    inStart: true,
+    start: startHttp,
+    hint: (host, port) => `curl -i http://${host}:${port}/`,
   },
 ];

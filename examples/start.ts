@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   for (const { example, port, host, flags } of plans) {
     const server = await example.start({ port, host, flags });
     running.push(server);
-    const address = (server as { address?: { port: number } | null }).address;
+    const address = server.address;
     const actualPort = address?.port ?? port;
     process.stdout.write(`listening ${example.name} ${host}:${actualPort}\n`);
     process.stdout.write(`  try: ${example.hint(host, actualPort)}\n`);
