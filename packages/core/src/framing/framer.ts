@@ -352,7 +352,17 @@ export class Framer {
       this.#held = null;
       findAny(window, sequences, this.#longest, 0, match);
       if (match.which >= 0 && match.index < held.length) {
-        this.#pos = pos + match.index + sequences[match.which]!.length - held.length;
+        const matchEnd = match.index + sequences[match.which]!.length;
+        if (matchEnd < held.length) {
+          // A shorter terminator ended inside the held bytes (they were held for a longer
+          // one that did not come): the rest of them is input again, in front of the chunk.
+          this.#queue.unshift(chunk.subarray(pos));
+          this.#queuedBytes += chunk.length - pos;
+          this.#chunk = held.subarray(matchEnd);
+          this.#pos = 0;
+        } else {
+          this.#pos = pos + matchEnd - held.length;
+        }
         return this.#endFrame(held, 0, match.index, match.which);
       }
       return this.#addData(held, 0, held.length);

@@ -76,6 +76,17 @@ describe("several terminators", () => {
     ]);
   });
 
+  it("frames the rest of the held-back bytes again when a shorter terminator ends inside them", () => {
+    const channel = new CallLog(["\r", "\r\n.\r\n"]);
+    // "\r\n" is held back: it may be the start of "\r\n.\r\n". The next read says it is not.
+    feed(channel, "x\r\n", "yz\rw");
+    expect(channel.calls.filter((call) => "found" in call)).toEqual([
+      { found: "x", matched: "\r" },
+      { found: "\nyz", matched: "\r" },
+    ]);
+    expect(channel.pending).toBe("w");
+  });
+
   it("returns the element that matched exactly as it was given", () => {
     const nul = Uint8Array.of(0);
     const channel = new CallLog(["\n", nul]);
