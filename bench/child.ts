@@ -1,0 +1,71 @@
+/**
+ * Measures one row on one input, in a process of its own:
+ * `node --expose-gc bench/dist/child.js <row module> '<job JSON>'`.
+ *
+ * Builds the input, runs one warm-up pass (which also calibrates how many
+ * passes make a run long enough to time), then the timed runs. Every pass is
+ * checked against the expected frame count and content bytes: a row that
+ * frames wrongly fails instead of looking fast. Prints one JSON line
+ * ({@link ChildResult}) on stdout.
+ */
+
+import { type ChildResult, type Counter, type FrameFunction, type Job, type NodeRow, checkCounter } from "./harness";
+import { chunk, scenarioOf } from "./workloads";
+
+const collectGarbage: () => void = (globalThis as { gc?: () => void }).gc ?? (() => {});
+
+async function pass(frame: FrameFunction, chunks: readonly Buffer[], expected: Counter, what: string): Promise<Counter> {
+  const counter: Counter = { frames: 0, bytes: 0 };
+  const pending = frame(chunks, counter);
+  if (pending !== undefined) await pending;
+  checkCounter(counter, expected, what);
+  return counter;
+}
+
+/** Seconds for `reps` passes. */
+async function timed(frame: FrameFunction, chunks: readonly Buffer[], job: Job, reps: number, what: string) {
+  collectGarbage();
+  let counter: Counter = { frames: 0, bytes: 0 };
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < reps; i++) counter = await pass(frame, chunks, job.expected, what);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { seconds, counter };
+}
+
+async function main(): Promise<void> {
+  const [modulePath, jobJson] = process.argv.slice(2);
+  if (modulePath === undefined || jobJson === undefined) throw new Error("usage: child.js <row module> <job JSON>");
+  const row = (require(modulePath) as { row: NodeRow }).row;
+  const job = JSON.parse(jobJson) as Job;
+  const scenario = scenarioOf(job.spec);
+  const frame = row.framers[scenario.framing];
+  if (frame === undefined) throw new Error(`${row.name} has no ${scenario.framing} framer`);
+
+  const input = scenario.build(job.spec);
+  const chunks = chunk(input, scenario.chunkSize(job.spec));
+  const what = `${row.name} on ${job.spec.scenario}`;
+
+  const warm = await timed(frame, chunks, job, 1, what);
+  let result: ChildResult;
+  if (warm.seconds * 1000 >= job.slowMs) {
+    result = { seconds: [warm.seconds], reps: 1, counter: warm.counter, inputBytes: input.length, single: true };
+  } else {
+    const reps = Math.max(1, Math.min(100, Math.ceil(job.minRunMs / (warm.seconds * 1000))));
+    const seconds: number[] = [];
+    let spent = 0;
+    let counter = warm.counter;
+    while (seconds.length < job.runs && (seconds.length === 0 || spent * 1000 < job.budgetMs)) {
+      const run = await timed(frame, chunks, job, reps, what);
+      spent += run.seconds;
+      seconds.push(run.seconds / reps);
+      counter = run.counter;
+    }
+    result = { seconds, reps, counter, inputBytes: input.length };
+  }
+  process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

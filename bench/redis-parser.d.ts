@@ -1,0 +1,18 @@
+// redis-parser ships no types; this is the part the benchmark uses.
+declare module "redis-parser" {
+  interface ParserOptions {
+    returnReply(reply: unknown): void;
+    returnError(error: Error): void;
+    returnFatalError?(error: Error): void;
+    returnBuffers?: boolean;
+    stringNumbers?: boolean;
+  }
+
+  class RedisParser {
+    constructor(options: ParserOptions);
+    execute(data: Buffer): void;
+    reset(): void;
+  }
+
+  export = RedisParser;
+}

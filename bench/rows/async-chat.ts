@@ -1,0 +1,96 @@
+/**
+ * AsyncChat: the channel as a user would subclass it, asynchat style:
+ * `collectIncomingData` appends each piece to an array, `foundTerminator`
+ * joins them. A frame that arrived as one piece (it lies inside one read) is
+ * used as it is, since `Buffer.concat` of one element still copies. For RESP
+ * the header handler switches to a byte count and the body handler back to
+ * CRLF. Fed with `handleRead`, no socket.
+ */
+
+import { AsyncChat } from "@asynchat/core";
+import type { Counter, NodeRow } from "../harness";
+
+const EMPTY = Buffer.alloc(0);
+
+/** Collects pieces and joins them at the terminator. */
+abstract class Collecting extends AsyncChat {
+  readonly #parts: Buffer[] = [];
+  frames = 0;
+  bytes = 0;
+
+  override collectIncomingData(data: Buffer): void {
+    this.#parts.push(data);
+  }
+
+  /** The frame just ended, without its terminator. */
+  protected takeFrame(): Buffer {
+    const parts = this.#parts;
+    const frame = parts.length === 1 ? parts[0]! : parts.length === 0 ? EMPTY : Buffer.concat(parts);
+    parts.length = 0;
+    return frame;
+  }
+}
+
+class LineCounter extends Collecting {
+  constructor() {
+    super();
+    this.setTerminator("\r\n");
+  }
+
+  override foundTerminator(): void {
+    const line = this.takeFrame();
+    this.frames++;
+    this.bytes += line.length;
+  }
+}
+
+class RespCounter extends Collecting {
+  /** Body length being received, or -1 while a header line is expected. */
+  #body = -1;
+
+  constructor() {
+    super();
+    this.setTerminator("\r\n");
+  }
+
+  override foundTerminator(): void {
+    const frame = this.takeFrame();
+    this.frames++;
+    if (this.#body < 0) {
+      if (frame[0] !== 0x24) throw new Error(`bad header ${JSON.stringify(frame.toString("latin1"))}`);
+      const length = Number(frame.toString("latin1", 1));
+      if (!Number.isSafeInteger(length) || length < 0) throw new Error(`bad length ${frame.toString("latin1")}`);
+      this.#body = length;
+      this.setTerminator(length + 2);
+    } else {
+      const length = this.#body;
+      if (frame[length] !== 13 || frame[length + 1] !== 10) throw new Error("body not followed by CRLF");
+      this.bytes += length;
+      this.#body = -1;
+      this.setTerminator("\r\n");
+    }
+  }
+}
+
+function run(channel: Collecting, chunks: readonly Buffer[], counter: Counter): void {
+  for (let i = 0; i < chunks.length; i++) channel.handleRead(chunks[i]!);
+  counter.frames = channel.frames;
+  counter.bytes = channel.bytes;
+}
+
+export const row: NodeRow = {
+  name: "AsyncChat",
+  order: 10,
+  description: "AsyncChat subclass: collect pieces in an array, join at the terminator (one piece used as is)",
+  framers: {
+    lines: (chunks, counter) => run(new LineCounter(), chunks, counter),
+    resp: (chunks, counter) => run(new RespCounter(), chunks, counter),
+  },
+  targets: [
+    { kind: "ratio", workloads: ["a", "b"], of: "limit", atLeast: 0.7 },
+    { kind: "ratio", workloads: ["c", "d"], of: "limit", atLeast: 0.8 },
+    { kind: "ratio", workloads: ["c", "d"], of: "redis-parser", atLeast: 1 },
+    { kind: "ratio", workloads: ["c", "d"], of: "python asynchat", atLeast: 1 },
+    { kind: "growth", traps: ["e", "f"], atMost: 5 },
+  ],
+};
