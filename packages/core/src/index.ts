@@ -5,6 +5,12 @@
 
 export { AsyncChat, type AsyncChatEvents } from "./channel/async-chat";
 export { DEFAULT_CHANNEL_OPTIONS, type AsyncChatOptions } from "./channel/options";
+export {
+  PlaintextAfterStartTlsError,
+  TlsUpgradeError,
+  type PlaintextLeftoverPolicy,
+  type StartTlsOptions,
+} from "./channel/tls-upgrade";
 export { normalizeTerminator, validateByteCount, type NormalTerminator, type Terminator } from "./terminator";
 export { Framer, type FrameSink } from "./framing/framer";
 export {

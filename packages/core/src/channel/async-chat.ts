@@ -9,6 +9,7 @@
  */
 
 import type { Duplex } from "node:stream";
+import type { TLSSocket } from "node:tls";
 import EventEmitter from "eventemitter3";
 import {
   ChannelClosedError,
@@ -22,10 +23,23 @@ import {
   invalidArgType,
 } from "../errors";
 import { type FrameSink, Framer } from "../framing/framer";
-import { CLOSE_MARKER, OutputFifo } from "../producers/output-fifo";
+import { CLOSE_MARKER, OutputFifo, STARTTLS_MARKER } from "../producers/output-fifo";
 import { type Producer, type ProducerChunk, type ProducerSource, toProducer } from "../producers/producer";
 import { type NormalTerminator, type Terminator, normalizeTerminator } from "../terminator";
 import { type AsyncChatOptions, resolveChannelOptions } from "./options";
+import { PlaintextAfterStartTlsError, type StartTlsOptions, TlsUpgradeError, upgradeToTls } from "./tls-upgrade";
+
+/** A TLS upgrade under way: queued until the plaintext before it is written, then handshaking. */
+interface PendingUpgrade {
+  options: StartTlsOptions;
+  phase: "queued" | "handshake";
+  /** Input that arrived with or before the STARTTLS command. */
+  early: Buffer[];
+  /** Input that arrived after it. */
+  late: Buffer[];
+  resolve(socket: TLSSocket): void;
+  reject(error: Error): void;
+}
 
 /** The events of a channel, for eventemitter3's typed `on`/`emit`. */
 export interface AsyncChatEvents {
@@ -109,6 +123,10 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   #inputEndHandled = false;
   #closeHandled = false;
   #closeEmitted = false;
+
+  #upgrade: PendingUpgrade | null = null;
+  /** The listeners this channel put on its socket, to take them off again on a TLS upgrade. */
+  #listeners: Array<[string, (...args: any[]) => void]> = [];
 
   #idleTimer: NodeJS.Timeout | null = null;
   #frameTimer: NodeJS.Timeout | null = null;
@@ -325,6 +343,11 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   handleRead(data: Uint8Array): void {
     if (this.#inputStopped) return;
     if (!(data instanceof Uint8Array)) throw invalidArgType("data", "a Buffer or Uint8Array", data);
+    if (this.#upgrade !== null) {
+      // Belongs to the TLS stream (or is an injection attempt): the upgrade decides.
+      this.#upgrade.late.push(Buffer.from(data));
+      return;
+    }
     if (this.#idleTimer !== null) this.#idleTimer.refresh();
     this.#framer.feed(toBuffer(data));
     if (this.#pumping) return;
@@ -455,6 +478,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#flushWanted = false;
     const socket = this.#socket;
     if (socket === null || this.#state === CLOSED || this.#blocked) return;
+    if (this.#upgrade !== null && this.#upgrade.phase === "handshake") return;
     const out = this.#out;
     const batch = this.#batch;
     const room = socket.writableHighWaterMark;
@@ -476,6 +500,11 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
         this.#invokeHandleClose();
         return;
       }
+      if (out.peek() === STARTTLS_MARKER && !this.#awaitingProducer) {
+        out.shift();
+        this.#handshake(socket);
+        return;
+      }
       if (batchBytes === 0) break;
     }
     if (this.#owesDrain && out.length === 0) {
@@ -495,7 +524,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     const out = this.#out;
     for (;;) {
       const head = out.peek();
-      if (head === undefined || head === CLOSE_MARKER) return null;
+      if (head === undefined || typeof head === "symbol") return null;
       if (typeof head === "string" || Buffer.isBuffer(head)) {
         out.shift();
         return head;
@@ -655,28 +684,129 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#stopTimers();
   }
 
-  #bind(socket: Duplex): void {
+  #bind(socket: Duplex, connected = false): void {
     if (typeof socket !== "object" || socket === null || typeof socket.write !== "function" || typeof socket.on !== "function") {
       throw invalidArgType("socket", "a stream.Duplex", socket);
     }
     this.#socket = socket;
-    socket.on("data", (data: Buffer | string) => {
+    this.#socketPaused = false;
+    this.#blocked = false;
+    this.#listen(socket, "data", (data: Buffer | string) => {
       if (!this.#connected) this.#onConnected();
       this.handleRead(typeof data === "string" ? Buffer.from(data) : data);
     });
-    socket.on("end", () => this.#onEnd());
-    socket.on("error", (error: Error) => this.#fail(error));
-    socket.on("close", () => this.#onSocketClose());
-    socket.on("drain", () => {
+    this.#listen(socket, "end", () => this.#onEnd());
+    this.#listen(socket, "error", (error: Error) => this.#fail(error));
+    this.#listen(socket, "close", () => this.#onSocketClose());
+    this.#listen(socket, "drain", () => {
       this.#blocked = false;
       if (this.#idleTimer !== null) this.#idleTimer.refresh();
       this.handleWrite();
       this.updateReading();
     });
+    if (connected) return;
     const connecting = (socket as Duplex & { connecting?: boolean }).connecting === true;
-    if (connecting) socket.once("connect", () => this.#onConnected());
+    if (connecting) this.#listen(socket, "connect", () => this.#onConnected());
     else queueMicrotask(() => this.#onConnected());
     this.#startTimers();
+  }
+
+  #listen(socket: Duplex, event: string, listener: (...args: any[]) => void): void {
+    socket.on(event, listener);
+    this.#listeners.push([event, listener]);
+  }
+
+  #unbind(socket: Duplex): void {
+    for (const [event, listener] of this.#listeners) socket.off(event, listener);
+    this.#listeners = [];
+  }
+
+  /**
+   * Upgrades the connection to TLS in the middle of the conversation
+   * (STARTTLS), as server (`isServer: true`, with `key`/`cert` or a
+   * `secureContext`) or client. Output queued before the call is written in
+   * plaintext first (the "220 Ready to start TLS" reply); output pushed after
+   * it goes over TLS. The current terminator and frame carry over. Input
+   * that arrived in plaintext after the STARTTLS command is handled as
+   * `plaintextLeftover` says (default: reject, which fails the channel).
+   * Resolves with the TLS socket once the handshake is done; on a failed or
+   * timed-out handshake the channel fails (`error` event, close) and the
+   * promise rejects with `ERR_TLS_UPGRADE_FAILED`.
+   */
+  startTls(options: StartTlsOptions): Promise<TLSSocket> {
+    if (typeof options !== "object" || options === null || typeof options.isServer !== "boolean") {
+      throw invalidArgType("options.isServer", "a boolean", (options as StartTlsOptions | null)?.isServer);
+    }
+    const socket = this.#socket;
+    if (socket === null || this.#state !== OPEN) return Promise.reject(new ChannelClosedError("startTls()"));
+    if (this.#upgrade !== null) return Promise.reject(new TlsUpgradeError("a TLS upgrade is already under way"));
+    const upgraded = new Promise<TLSSocket>((resolve, reject) => {
+      // Nothing more is framed in plaintext: what is buffered now arrived with the STARTTLS command.
+      this.#upgrade = { options, phase: "queued", early: this.#framer.takeUnframed(), late: [], resolve, reject };
+      socket.pause();
+      this.#socketPaused = true;
+      this.#out.pushItem(STARTTLS_MARKER);
+      this.#scheduleFlush();
+    });
+    // A failure is also reported through handleError and the error event: a caller that does not
+    // await the promise must not get an unhandled rejection.
+    upgraded.catch(() => undefined);
+    return upgraded;
+  }
+
+  /** The plaintext before the STARTTLS marker has been handed to the socket: wait for it to leave, then handshake. */
+  #handshake(socket: Duplex): void {
+    const upgrade = this.#upgrade!;
+    upgrade.phase = "handshake";
+    socket.write(Buffer.alloc(0), () => {
+      if (this.#upgrade !== upgrade || this.#state === CLOSED) return;
+      const policy = upgrade.options.plaintextLeftover ?? "reject";
+      const earlyBytes = upgrade.early.reduce((n, b) => n + b.length, 0);
+      if (earlyBytes > 0 && policy === "reject") {
+        this.#upgrade = null;
+        const error = new PlaintextAfterStartTlsError(earlyBytes);
+        upgrade.reject(error);
+        this.#fail(error);
+        return;
+      }
+      // Whatever the socket read after the STARTTLS command belongs to the TLS stream.
+      const replay = policy === "tls" ? [...upgrade.early, ...upgrade.late] : [...upgrade.late];
+      for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) replay.push(chunk);
+      this.#unbind(socket);
+      let upgraded: ReturnType<typeof upgradeToTls>;
+      try {
+        upgraded = upgradeToTls(socket, replay, upgrade.options);
+      } catch (error) {
+        this.#upgrade = null;
+        const failure = new TlsUpgradeError(`TLS upgrade failed: ${(error as Error).message}`, error);
+        upgrade.reject(failure);
+        this.#bind(socket, true);
+        this.#fail(failure);
+        return;
+      }
+      this.#socket = upgraded.socket;
+      upgraded.ready.then(
+        (tlsSocket) => {
+          this.#upgrade = null;
+          if (this.#state === CLOSED) {
+            tlsSocket.destroy();
+            return;
+          }
+          this.#bind(tlsSocket, true);
+          upgrade.resolve(tlsSocket);
+          this.handleWrite();
+          this.updateReading();
+        },
+        (error: Error) => {
+          this.#upgrade = null;
+          upgrade.reject(error);
+          if (this.#state === CLOSED) return;
+          this.#fail(error);
+          this.#shutDown();
+          queueMicrotask(() => this.#emitClose());
+        },
+      );
+    });
   }
 
   #onConnected(): void {
@@ -760,7 +890,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   /** May another frame be delivered now? */
   #mayFrame(): boolean {
-    if (this.#inputStopped) return false;
+    if (this.#inputStopped || this.#upgrade !== null) return false;
     const out = this.#blocked ? this.#out.bytes + (this.#socket?.writableLength ?? 0) : this.#out.bytes;
     return out < this.#options.outputHighWaterMark && this.readable();
   }
@@ -802,7 +932,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   /** Pauses or resumes the socket to match `readable()` and the output high-water mark. */
   #syncSocketReading(): void {
     const socket = this.#socket;
-    if (socket === null || this.#state === CLOSED) return;
+    if (socket === null || this.#state === CLOSED || this.#upgrade !== null) return;
     // While closing, keep reading and dropping: a paused socket with unread input closes with a reset.
     const want = this.#inputStopped || this.#mayFrame();
     if (want && this.#socketPaused) {

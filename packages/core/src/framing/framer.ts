@@ -209,6 +209,25 @@ export class Framer {
   }
 
   /**
+   * Removes and returns the input not framed yet (held bytes first, then the
+   * rest of the current chunk, then queued chunks), leaving the terminator
+   * and the frame in progress as they are. Used when the rest of the stream
+   * changes hands, as in a TLS upgrade.
+   */
+  takeUnframed(): Buffer[] {
+    const taken: Buffer[] = [];
+    if (this.#held !== null) taken.push(this.#held);
+    if (this.#chunk !== null && this.#pos < this.#chunk.length) taken.push(this.#chunk.subarray(this.#pos));
+    for (const chunk of this.#queue) taken.push(chunk);
+    this.#held = null;
+    this.#chunk = null;
+    this.#pos = 0;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    return taken;
+  }
+
+  /**
    * The input has ended. With `deliver`, an unfinished frame is handed on
    * (its held bytes as data, then an end with `matched` -1) as if terminated.
    * Returns the length of the unfinished frame (0 if none).

@@ -8,8 +8,14 @@ import type { Producer } from "./producer";
 /** Marks the place in the FIFO where `closeWhenDone()` was called. */
 export const CLOSE_MARKER: unique symbol = Symbol("closeWhenDone");
 
+/** Marks the place in the FIFO where `startTls()` was called: output before it goes in plaintext, after it over TLS. */
+export const STARTTLS_MARKER: unique symbol = Symbol("startTls");
+
+/** A place in the FIFO where output stops for something to happen. */
+export type OutputMarker = typeof CLOSE_MARKER | typeof STARTTLS_MARKER;
+
 /** One entry of the FIFO. */
-export type OutputItem = string | Buffer | Producer | typeof CLOSE_MARKER;
+export type OutputItem = string | Buffer | Producer | OutputMarker;
 
 /** Consecutive strings are merged up to this length, so a burst of small replies leaves as one write. */
 const MERGE_LIMIT = 64 * 1024;
@@ -42,8 +48,8 @@ export class OutputFifo {
     this.bytes += data.length;
   }
 
-  /** Queues a producer or the close marker. */
-  pushItem(item: Producer | typeof CLOSE_MARKER): void {
+  /** Queues a producer or a marker. */
+  pushItem(item: Producer | OutputMarker): void {
     this.#items.push(item);
   }
 
