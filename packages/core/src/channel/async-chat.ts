@@ -535,7 +535,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
         piece = head.more();
       } catch (error) {
         out.shift();
-        this.#fail(new ProducerError("A producer's more() threw", error));
+        this.#producerFailed(new ProducerError("A producer's more() threw", error));
         return null;
       }
       if (typeof piece === "object" && piece !== null && typeof (piece as Promise<unknown>).then === "function") {
@@ -983,11 +983,20 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     return ok;
   }
 
+  /**
+   * A producer failed. Output taken from the FIFO ahead of it but not yet written
+   * was queued before it: send it first, then fail (closing drops the rest).
+   */
+  #producerFailed(error: ProducerError): void {
+    if (this.#socket !== null && this.#batch.length > 0) this.#writeBatch(this.#socket);
+    this.#fail(error);
+  }
+
   #checkPiece(piece: unknown): string | Buffer | null {
     if (typeof piece === "string") return piece;
     if (piece instanceof Uint8Array) return toBuffer(piece);
     this.#out.shift();
-    this.#fail(new ProducerError(`A producer's more() returned ${typeof piece}, not a string or bytes`));
+    this.#producerFailed(new ProducerError(`A producer's more() returned ${typeof piece}, not a string or bytes`));
     return null;
   }
 
@@ -1016,7 +1025,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
         if (epoch !== this.#fifoEpoch || this.#state === CLOSED) return;
         this.#awaitingProducer = false;
         this.#out.shift();
-        this.#fail(new ProducerError("A producer's more() rejected", error));
+        this.#producerFailed(new ProducerError("A producer's more() rejected", error));
       },
     );
   }
