@@ -121,6 +121,8 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   #afterRejection: unknown = undefined;
   /** A streamed crlf-only frame's last piece ended in CR. */
   #pieceEndedInCr = false;
+  /** Bytes of the streamed crlf-only frame checked so far (for the offset of a bare line ending). */
+  #checkedLength = 0;
   #streamDecoder: StringDecoder | null = null;
 
   #budgetBytes = 0;
@@ -244,13 +246,19 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
     let result: unknown;
     if (state.stream) {
       if (state.crlfOnly) {
-        if (!this.#checkPiece(chunk, start, end)) return;
+        if (!this.#checkPiece(chunk, start, end)) {
+          // The frame has ended: there is nothing left of it to drop.
+          this.#dropping = false;
+          this.handleDiscardedFrameEnd();
+          return;
+        }
         const endsInCr = this.#pieceEndedInCr;
         this.#pieceEndedInCr = false;
         if (endsInCr) {
-          this.#rejectComplete(new BareLineEndingError(-1));
+          this.#rejectComplete(new BareLineEndingError(this.#checkedLength - 1));
           return;
         }
+        this.#checkedLength = 0;
       }
       result = state.handler.call(this, this.#piece(state, chunk, start, end, true), true);
     } else {
@@ -447,6 +455,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
     this.#partsLength = 0;
     this.#streamDecoder = null;
     this.#pieceEndedInCr = false;
+    this.#checkedLength = 0;
     const handlers = this.#machine.lifecycle.overflow;
     if (handlers.length === 0) {
       if (error instanceof FrameTooLongError) super.handleFrameTooLong(error);
@@ -484,16 +493,17 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   /** Checks a piece of a streamed crlf-only frame; a bad one drops the rest of the frame. */
   #checkPiece(data: Buffer, start: number, end: number): boolean {
     if (end === start) return true;
-    let bad = -1;
-    if (this.#pieceEndedInCr && data[start] !== 10) bad = start - 1;
-    else bad = bareLineEnding(data, this.#pieceEndedInCr ? start + 1 : start, end);
-    if (bad >= 0 || (this.#pieceEndedInCr && data[start] !== 10)) {
+    // A CR that ended the previous piece is bare unless this one starts with LF.
+    const crUnfollowed = this.#pieceEndedInCr && data[start] !== 10;
+    const bad = crUnfollowed ? -1 : bareLineEnding(data, this.#pieceEndedInCr ? start + 1 : start, end);
+    if (crUnfollowed || bad >= 0) {
+      const offset = crUnfollowed ? this.#checkedLength - 1 : this.#checkedLength + (bad - start);
       this.#dropping = true;
-      this.#pieceEndedInCr = false;
-      this.#rejectAndReport(new BareLineEndingError(bad - start));
+      this.#rejectAndReport(new BareLineEndingError(offset));
       return false;
     }
     this.#pieceEndedInCr = data[end - 1] === 13;
+    this.#checkedLength += end - start;
     return true;
   }
 
