@@ -914,6 +914,9 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       this.#pumping = false;
     }
     if (this.#flushWanted) this.handleWrite();
+    // Framing may have stopped only because this batch's replies passed the output
+    // high-water mark; if the socket took them at once, no drain will come to resume it.
+    if (this.#framer.pendingBytes > 0 && this.#mayFrame()) this.#schedulePump();
     this.#syncSocketReading();
     this.#updateFrameTimer();
     this.#checkInputEnd();

@@ -289,6 +289,19 @@ describe("backpressure over an in-memory socket pair", () => {
     expect(got.equals(pattern(total))).toBe(true);
   });
 
+  it("goes on framing input that waited for the output high-water mark once the socket has taken the output", async () => {
+    const [near, far] = createSocketPair();
+    class Replier extends CallLog {}
+    const channel = new Replier("\n", near, { outputHighWaterMark: 100 });
+    channel.onFound = () => channel.push("x".repeat(50) + "\n");
+    const received = readAll(far);
+    far.write("GET\n".repeat(40));
+    // Two replies reach the mark and framing stops; the socket takes them at once, so no drain comes.
+    await waitUntil(() => channel.frames.length === 40, "every request is framed", 2000);
+    channel.closeWhenDone();
+    expect((await received).length).toBe(40 * 51);
+  });
+
   it("emits drain once output that was held back has all gone", async () => {
     const { channel, far } = sender({ highWaterMark: 1024 });
     far.pause();
