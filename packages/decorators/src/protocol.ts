@@ -382,12 +382,10 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
       }
       const limit = state.ownMaxLength || this.#channelMaxLength === undefined ? state.maxLength : this.#channelMaxLength;
       if (this.maxLength !== limit) this.maxLength = limit;
-      if (previous !== state && previous !== null && this.#events().listenerCount("state") > 0) {
-        this.#events().emit("state", { from: previous.name, to: state.name });
-      }
       if (state.kind === "terminator") {
         if (state.normal !== null) this.setNormalTerminator(state.terminator, state.normal);
         else this.#setComputedTerminator(state);
+        this.#announce(previous, state);
         return;
       }
       const count = state.countFn === null ? state.count : state.countFn(this);
@@ -398,17 +396,15 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
           count,
         );
       }
+      if (count > 0) this.setTerminator(count);
+      this.#announce(previous, state);
       if (count > limit) {
         // Too long to accept: drop it as it arrives, then go where @onOverflow says.
         this.#dropping = true;
-        this.setTerminator(count);
         this.#rejectAndReport(new FrameTooLongError(limit, count));
         return;
       }
-      if (count > 0) {
-        this.setTerminator(count);
-        return;
-      }
+      if (count > 0) return;
       // An empty frame, at once.
       const frame = state.encoding !== null ? "" : EMPTY;
       const result = state.stream ? state.handler.call(this, frame, true) : state.handler.call(this, frame);
@@ -424,6 +420,13 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
       }
       previous = state;
       state = this.#resolve(state, result);
+    }
+  }
+
+  /** Emits `state` for a change of state, once the new state's terminator is in force. */
+  #announce(previous: CompiledState | null, state: CompiledState): void {
+    if (previous !== state && previous !== null && this.#events().listenerCount("state") > 0) {
+      this.#events().emit("state", { from: previous.name, to: state.name });
     }
   }
 
