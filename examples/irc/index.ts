@@ -1,10 +1,39 @@
 /**
  * Entry point of the irc example for `npm start` / `npm run example -- irc`.
+ * Flags: `--password SECRET` (clients must send PASS), `--motd FILE` (the
+ * message of the day; `--motd none` for 422), `--ping-interval SECONDS` and
+ * `--ping-timeout SECONDS`.
  */
 
+import { readFileSync } from "node:fs";
 import type { ExampleOptions, RunningExample } from "../registry";
+import { startIrcServer } from "./server";
+import type { IrcServerOptions } from "./settings";
+
+export { IrcServer, startIrcServer } from "./server";
+export type { IrcServerOptions } from "./settings";
+
+function seconds(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new RangeError(`--${flag} must be a number of seconds > 0, got ${JSON.stringify(value)}`);
+  return n * 1000;
+}
+
+/** Server options from the command-line flags. */
+export function optionsFromFlags(flags: Record<string, string>): IrcServerOptions {
+  const options: IrcServerOptions = {
+    pingInterval: seconds("ping-interval", flags["ping-interval"]),
+    pingTimeout: seconds("ping-timeout", flags["ping-timeout"]),
+  };
+  if (flags.password !== undefined) options.password = flags.password;
+  const motd = flags.motd;
+  if (motd === "none") options.motd = null;
+  else if (motd !== undefined) options.motd = readFileSync(motd, "utf8").replace(/\r?\n$/, "").split(/\r?\n/);
+  return options;
+}
 
 /** Starts the irc example server; resolves once it listens. */
-export async function start(_options: ExampleOptions): Promise<RunningExample> {
-  throw new Error("the irc example is not written yet");
+export async function start(options: ExampleOptions): Promise<RunningExample> {
+  return startIrcServer(options.port, options.host, optionsFromFlags(options.flags));
 }

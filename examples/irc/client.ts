@@ -1,0 +1,136 @@
+/**
+ * A client as the network sees it: who it is, where it is, and a way to send
+ * it lines. It knows nothing about sockets; its connection is a
+ * {@link Transport}.
+ */
+
+import type { Channel } from "./channel";
+import { MAX_LINE_CONTENT, formatMessage } from "./message";
+
+/** What a client's connection offers it: an `AsyncChat` is one. */
+export interface Transport {
+  /** Queue output. */
+  push(data: string | Uint8Array): void;
+  /** Close once queued output is written. */
+  closeWhenDone(): void;
+  /** Close now, dropping queued output. */
+  close(): void;
+  /** Bytes queued and not yet taken by the peer. */
+  readonly queuedOutput: number;
+  /** Whether it is closing or closed (nothing more can be queued). */
+  readonly closing: boolean;
+}
+
+/** One connection's user: nickname, ident, channels, and its output. */
+export class Client {
+  /** The nickname as the client chose it, or null before NICK. */
+  nick: string | null = null;
+  /** The user name from USER (prefixed `~`: it is not checked with ident), or null before USER. */
+  username: string | null = null;
+  /** The real name from USER. */
+  realname = "";
+  /** What PASS said, or null. */
+  password: string | null = null;
+  /** Whether registration has completed (001 was sent). */
+  registered = false;
+  /** User mode `+i`: hidden from WHO by mask to those who share no channel with it. */
+  invisible = false;
+  /** A `CAP LS`/`CAP REQ` holds registration back until `CAP END`. */
+  capNegotiating = false;
+  /** The channels it is on. */
+  readonly channels = new Set<Channel>();
+  /** Whether it has left the network (QUIT, error or closed connection): nothing more is sent to it. */
+  gone = false;
+
+  readonly #transport: Transport;
+  readonly #serverName: string;
+  readonly #maxSendQueue: number;
+  readonly #onSendQueueExceeded: (client: Client) => void;
+  #overflowing = false;
+
+  /**
+   * @param transport its connection
+   * @param host its address, shown in its prefix
+   * @param serverName the source of numerics sent to it
+   * @param maxSendQueue bytes of unread output past which `onSendQueueExceeded` is called (once)
+   * @param onSendQueueExceeded drops the client; called after the current send returns
+   */
+  constructor(
+    transport: Transport,
+    readonly host: string,
+    serverName: string,
+    maxSendQueue: number,
+    onSendQueueExceeded: (client: Client) => void,
+  ) {
+    this.#transport = transport;
+    this.#serverName = serverName;
+    this.#maxSendQueue = maxSendQueue;
+    this.#onSendQueueExceeded = onSendQueueExceeded;
+  }
+
+  /** `nick!user@host`, the source of what it says. */
+  get prefix(): string {
+    return `${this.nick ?? "*"}!${this.username ?? "*"}@${this.host}`;
+  }
+
+  /** Its nickname, or `*` before it has one (the first parameter of numerics). */
+  get name(): string {
+    return this.nick ?? "*";
+  }
+
+  /**
+   * Sends a formatted line (see `formatMessage`), or the same bytes shared
+   * between many clients. Nothing is sent once it is gone; a client whose
+   * unread output passes the send queue limit is dropped.
+   */
+  send(line: string | Uint8Array): void {
+    if (this.gone || this.#overflowing) return;
+    this.#transport.push(line);
+    if (this.#transport.queuedOutput > this.#maxSendQueue) {
+      this.#overflowing = true;
+      // Not now: the sender may be walking a channel's member list.
+      queueMicrotask(() => this.#onSendQueueExceeded(this));
+    }
+  }
+
+  /** Sends a numeric reply from the server: `:server code nick params...`. */
+  reply(code: string, ...params: string[]): void {
+    this.send(formatMessage(this.#serverName, code, [this.name, ...params]));
+  }
+
+  /**
+   * Sends a numeric whose last parameter is a space-separated list (353
+   * names, 319 channels), on as many lines as it takes to keep each within
+   * the line length.
+   */
+  replyList(code: string, params: readonly string[], items: readonly string[]): void {
+    const head = `:${this.#serverName} ${code} ${this.name} ${params.join(" ")} :`;
+    const room = MAX_LINE_CONTENT - Buffer.byteLength(head);
+    let list = "";
+    let bytes = 0;
+    for (const item of items) {
+      const size = Buffer.byteLength(item);
+      if (bytes > 0 && bytes + 1 + size > room) {
+        this.reply(code, ...params, list);
+        list = "";
+        bytes = 0;
+      }
+      list = bytes === 0 ? item : `${list} ${item}`;
+      bytes += bytes === 0 ? size : size + 1;
+    }
+    if (bytes > 0) this.reply(code, ...params, list);
+  }
+
+  /**
+   * Sends `ERROR :Closing Link: ...` and closes the connection, after what is
+   * queued (or at once, dropping it, when `flush` is false).
+   */
+  disconnect(reason: string, flush = true): void {
+    if (this.#transport.closing || !flush) {
+      this.#transport.close();
+      return;
+    }
+    this.#transport.push(formatMessage(null, "ERROR", [`Closing Link: ${this.host} (${reason})`]));
+    this.#transport.closeWhenDone();
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Registration: PASS, NICK, USER and a minimal CAP (no capabilities, but
+ * clients that negotiate get their answer), then the welcome burst.
+ * NICK also serves registered clients changing their nickname.
+ */
+
+import { createHash, timingSafeEqual } from "node:crypto";
+import { CHANNEL_LENGTH, NICK_LENGTH, isValidNick } from "../casemap";
+import { TOPIC_LENGTH } from "../channel";
+import { formatMessage } from "../message";
+import { Numeric } from "../numerics";
+import type { CommandContext, CommandTable } from "./command";
+import { sendMotd } from "./queries";
+
+/** The version shown in 002 and 004. */
+export const SERVER_VERSION = "asynchat-irc-1.0";
+
+/** Longest user name kept from USER (after the `~`). */
+const USER_LENGTH = 10;
+
+function sameSecret(given: string, expected: string): boolean {
+  // Compare digests, so the time taken tells nothing about the password.
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** A user name as shown in prefixes: `~` and at most 10 safe characters. */
+function cleanUserName(raw: string): string {
+  const clean = raw.replace(/[^A-Za-z0-9_.\-[\]\\^`{|}]/g, "").slice(0, USER_LENGTH);
+  return `~${clean === "" ? "user" : clean}`;
+}
+
+/** Sends 001-005 and the MOTD. */
+function welcome({ client, network }: CommandContext): void {
+  const { serverName, networkName, maxChannelsPerClient, maxTargets } = network.settings;
+  client.reply(Numeric.RPL_WELCOME, `Welcome to the ${networkName} Internet Relay Chat Network ${client.prefix}`);
+  client.reply(Numeric.RPL_YOURHOST, `Your host is ${serverName}, running version ${SERVER_VERSION}`);
+  client.reply(Numeric.RPL_CREATED, `This server was created ${network.createdAt.toUTCString()}`);
+  client.reply(Numeric.RPL_MYINFO, serverName, SERVER_VERSION, "i", "ont");
+  client.reply(
+    Numeric.RPL_ISUPPORT,
+    "CASEMAPPING=rfc1459",
+    "CHANTYPES=#",
+    "CHANMODES=,,,nt",
+    "PREFIX=(o)@",
+    `CHANLIMIT=#:${maxChannelsPerClient}`,
+    `NICKLEN=${NICK_LENGTH}`,
+    `CHANNELLEN=${CHANNEL_LENGTH}`,
+    `TOPICLEN=${TOPIC_LENGTH}`,
+    `MAXTARGETS=${maxTargets}`,
+    `NETWORK=${networkName}`,
+    "are supported by this server",
+  );
+  sendMotd(client, network.settings);
+}
+
+/**
+ * Completes registration once NICK and USER have been given and no CAP
+ * negotiation is open: checks the password (464 and disconnect on a
+ * mismatch), then welcomes the client.
+ */
+export function tryCompleteRegistration(context: CommandContext): void {
+  const { client, network } = context;
+  if (client.registered || client.nick === null || client.username === null || client.capNegotiating) return;
+  const password = network.settings.password;
+  if (password !== null && (client.password === null || !sameSecret(client.password, password))) {
+    client.reply(Numeric.ERR_PASSWDMISMATCH, "Password incorrect");
+    network.quit(client, "Bad password");
+    return;
+  }
+  client.registered = true;
+  welcome(context);
+}
+
+/** PASS, NICK, USER, CAP. */
+export const registrationCommands: CommandTable = {
+  PASS: {
+    minParams: 1,
+    beforeRegistration: true,
+    run({ client }, params) {
+      if (client.registered) {
+        client.reply(Numeric.ERR_ALREADYREGISTERED, "You may not reregister");
+        return;
+      }
+      client.password = params[0]!;
+    },
+  },
+
+  NICK: {
+    minParams: 0,
+    beforeRegistration: true,
+    run(context, params) {
+      const { client, network } = context;
+      const nick = params[0];
+      if (nick === undefined || nick === "") {
+        client.reply(Numeric.ERR_NONICKNAMEGIVEN, "No nickname given");
+        return;
+      }
+      if (!isValidNick(nick)) {
+        client.reply(Numeric.ERR_ERRONEUSNICKNAME, nick.slice(0, 64), "Erroneous nickname");
+        return;
+      }
+      const holder = network.findClient(nick);
+      if (holder !== undefined && holder !== client) {
+        client.reply(Numeric.ERR_NICKNAMEINUSE, nick, "Nickname is already in use");
+        return;
+      }
+      if (client.nick === nick) return;
+      if (!client.registered) {
+        network.rename(client, nick);
+        tryCompleteRegistration(context);
+        return;
+      }
+      // Formatted with the old prefix; seen by the client and everyone sharing a channel with it.
+      const line = formatMessage(client.prefix, "NICK", [nick]);
+      network.rename(client, nick);
+      network.sendToPeers(client, line, true);
+    },
+  },
+
+  USER: {
+    minParams: 4,
+    beforeRegistration: true,
+    run(context, params) {
+      const { client } = context;
+      if (client.registered) {
+        client.reply(Numeric.ERR_ALREADYREGISTERED, "You may not reregister");
+        return;
+      }
+      client.username = cleanUserName(params[0]!);
+      client.realname = params[3]!;
+      tryCompleteRegistration(context);
+    },
+  },
+
+  CAP: {
+    minParams: 1,
+    beforeRegistration: true,
+    run(context, params) {
+      const { client, network } = context;
+      const server = network.settings.serverName;
+      const sub = params[0]!.toUpperCase();
+      switch (sub) {
+        case "LS":
+        case "LIST":
+          if (sub === "LS" && !client.registered) client.capNegotiating = true;
+          client.send(formatMessage(server, "CAP", [client.name, sub, ""]));
+          return;
+        case "REQ":
+          if (!client.registered) client.capNegotiating = true;
+          client.send(formatMessage(server, "CAP", [client.name, "NAK", params[1] ?? ""]));
+          return;
+        case "END":
+          client.capNegotiating = false;
+          tryCompleteRegistration(context);
+          return;
+        default:
+          client.reply(Numeric.ERR_INVALIDCAPCMD, sub.slice(0, 32), "Invalid CAP command");
+      }
+    },
+  },
+};

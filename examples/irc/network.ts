@@ -1,0 +1,113 @@
+/**
+ * The network: every client, the nickname table and the channels, with the
+ * bookkeeping that keeps them consistent (renames, joins, parts, quits).
+ */
+
+import { foldName } from "./casemap";
+import { Channel } from "./channel";
+import type { Client } from "./client";
+import { formatMessage } from "./message";
+import type { IrcSettings } from "./settings";
+
+/** The shared state of one server. */
+export class Network {
+  /** The server's settings. */
+  readonly settings: IrcSettings;
+  /** When the server started (003). */
+  readonly createdAt = new Date();
+  /** Every connected client, registered or not. */
+  readonly clients = new Set<Client>();
+  readonly #nicks = new Map<string, Client>();
+  readonly #channels = new Map<string, Channel>();
+
+  /** @param settings the resolved settings */
+  constructor(settings: IrcSettings) {
+    this.settings = settings;
+  }
+
+  /** The client using a nickname (any case), if any. */
+  findClient(nick: string): Client | undefined {
+    return this.#nicks.get(foldName(nick));
+  }
+
+  /** The channel of that name (any case), if it exists. */
+  findChannel(name: string): Channel | undefined {
+    return this.#channels.get(foldName(name));
+  }
+
+  /** Every channel. */
+  channels(): IterableIterator<Channel> {
+    return this.#channels.values();
+  }
+
+  /** Adds a newly connected client. */
+  add(client: Client): void {
+    this.clients.add(client);
+  }
+
+  /**
+   * Gives `client` the nickname `nick` (checked by the caller: valid and
+   * free, or only its case changes), releasing its old one.
+   */
+  rename(client: Client, nick: string): void {
+    if (client.nick !== null) this.#nicks.delete(foldName(client.nick));
+    client.nick = nick;
+    this.#nicks.set(foldName(nick), client);
+  }
+
+  /** Puts `client` on the channel `name`, creating it (with `client` as operator) if needed. */
+  join(client: Client, name: string): Channel {
+    let channel = this.findChannel(name);
+    const created = channel === undefined;
+    if (channel === undefined) {
+      channel = new Channel(name);
+      this.#channels.set(channel.key, channel);
+    }
+    channel.members.set(client, { op: created });
+    client.channels.add(channel);
+    return channel;
+  }
+
+  /** Takes `client` off `channel`; an empty channel ceases to exist. */
+  leave(client: Client, channel: Channel): void {
+    channel.members.delete(client);
+    client.channels.delete(channel);
+    if (channel.members.size === 0) this.#channels.delete(channel.key);
+  }
+
+  /** Everyone who shares a channel with `client`, once each, not `client` itself. */
+  peersOf(client: Client): Set<Client> {
+    const peers = new Set<Client>();
+    for (const channel of client.channels) for (const member of channel.members.keys()) peers.add(member);
+    peers.delete(client);
+    return peers;
+  }
+
+  /** Sends one line to `client`'s peers (and to `client` itself when `andSelf`), encoded once. */
+  sendToPeers(client: Client, line: string, andSelf: boolean): void {
+    const bytes = Buffer.from(line, "utf8");
+    for (const peer of this.peersOf(client)) peer.send(bytes);
+    if (andSelf) client.send(bytes);
+  }
+
+  /**
+   * Removes `client` from the network: its peers see `QUIT :reason`, it
+   * leaves its channels and its nickname is free again; it is told
+   * `ERROR :Closing Link` and its connection closed (after its queued output
+   * when `flush`). Idempotent: a client quits once.
+   */
+  quit(client: Client, reason: string, flush = true): void {
+    if (client.gone) return;
+    if (client.registered) this.sendToPeers(client, formatMessage(client.prefix, "QUIT", [reason]), false);
+    client.gone = true;
+    for (const channel of [...client.channels]) this.leave(client, channel);
+    if (client.nick !== null && this.#nicks.get(foldName(client.nick)) === client) this.#nicks.delete(foldName(client.nick));
+    this.clients.delete(client);
+    client.disconnect(reason, flush);
+  }
+
+  /** Disconnects every client with `reason` (server shutdown). */
+  quitAll(reason: string): void {
+    for (const client of [...this.clients]) this.quit(client, reason);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * The IRC server: a `ChatServer` making one {@link IrcConnection} per
+ * accepted socket, all sharing one {@link Network}.
+ */
+
+import type { AddressInfo } from "node:net";
+import { ChatServer } from "@asynchat/core";
+import { Network } from "./network";
+import { IrcConnection } from "./protocol";
+import { type IrcServerOptions, resolveSettings } from "./settings";
+
+/** A running IRC server. */
+export class IrcServer {
+  /** The shared state: clients, nicknames, channels. */
+  readonly network: Network;
+  readonly #server: ChatServer<IrcConnection>;
+
+  /**
+   * @param options limits, intervals, password and MOTD, see {@link IrcServerOptions}
+   * @throws TypeError or RangeError for a bad option
+   */
+  constructor(options: IrcServerOptions = {}) {
+    const network = new Network(resolveSettings(options));
+    this.network = network;
+    this.#server = new ChatServer((socket) => new IrcConnection(socket, network), {
+      maxConnections: network.settings.maxConnections,
+      refuseMessage: "ERROR :Closing Link: too many connections\r\n",
+    });
+  }
+
+  /** The bound address, or null before {@link listen} resolves. */
+  get address(): AddressInfo | null {
+    return this.#server.address;
+  }
+
+  /** Starts accepting connections (port 0 picks a free one). */
+  listen(port: number, host = "127.0.0.1"): Promise<AddressInfo> {
+    return this.#server.listen(port, host);
+  }
+
+  /** Tells every client the server is shutting down, lets their output drain, and stops. */
+  async close(): Promise<void> {
+    this.network.quitAll("Server shutting down");
+    await this.#server.close();
+  }
+}
+
+/** Creates an IRC server and starts it listening; resolves once it accepts connections. */
+export async function startIrcServer(port: number, host: string, options: IrcServerOptions = {}): Promise<IrcServer> {
+  const server = new IrcServer(options);
+  await server.listen(port, host);
+  return server;
+}

@@ -1,0 +1,101 @@
+/**
+ * The server's options, their defaults and their validation.
+ */
+
+/** Options of the IRC server; every limit has a default. */
+export interface IrcServerOptions {
+  /** The server's name, the source of its numerics. Default `irc.local`. */
+  serverName?: string;
+  /** The network's name (001 and `NETWORK=` in 005). Default `AsynchatNet`. */
+  networkName?: string;
+  /** A connection password: clients must send a matching `PASS` before registering (464 otherwise). Default none. */
+  password?: string | null;
+  /** Message of the day, as lines; `null` (or no lines) answers 422 instead. Default: a short greeting. */
+  motd?: readonly string[] | null;
+  /** Milliseconds of silence before the server PINGs a client. Default 90 s. */
+  pingInterval?: number;
+  /** Milliseconds a PINGed client has to answer before it is dropped. Default 60 s. */
+  pingTimeout?: number;
+  /** Milliseconds a connection has to complete registration (NICK and USER). Default 60 s. */
+  registrationTimeout?: number;
+  /** Lines a client may send at once before the flood limit applies. Default 20. */
+  floodBurst?: number;
+  /** Lines a second a client may send in the long run; beyond it: "Excess Flood" and disconnect. Default 4. */
+  floodRate?: number;
+  /** Most clients connected at once; those beyond are sent an ERROR and closed. Default 1000. */
+  maxConnections?: number;
+  /** Most channels one client may be on (405 beyond). Default 20. */
+  maxChannelsPerClient?: number;
+  /** Most targets of one PRIVMSG/NOTICE (407 beyond). Default 4. */
+  maxTargets?: number;
+  /** Bytes of output queued for a client that does not read before it is dropped ("Max SendQ exceeded"). Default 1 MiB. */
+  maxSendQueue?: number;
+}
+
+/** {@link IrcServerOptions} with every default filled in. */
+export type IrcSettings = Readonly<Required<Omit<IrcServerOptions, "password" | "motd">>> & {
+  readonly password: string | null;
+  readonly motd: readonly string[] | null;
+};
+
+/** The defaults of {@link IrcServerOptions}. */
+export const DEFAULT_SETTINGS: IrcSettings = Object.freeze({
+  serverName: "irc.local",
+  networkName: "AsynchatNet",
+  password: null,
+  motd: Object.freeze([
+    "Welcome to an IRC server written on @asynchat/core and @asynchat/decorators.",
+    "Channels start with #, are created by joining them, and their creator is operator.",
+    "Be nice.",
+  ]),
+  pingInterval: 90_000,
+  pingTimeout: 60_000,
+  registrationTimeout: 60_000,
+  floodBurst: 20,
+  floodRate: 4,
+  maxConnections: 1000,
+  maxChannelsPerClient: 20,
+  maxTargets: 4,
+  maxSendQueue: 1024 * 1024,
+});
+
+const NUMERIC_KEYS = [
+  "pingInterval",
+  "pingTimeout",
+  "registrationTimeout",
+  "floodBurst",
+  "floodRate",
+  "maxConnections",
+  "maxChannelsPerClient",
+  "maxTargets",
+  "maxSendQueue",
+] as const;
+
+/** Validates options and fills in the defaults; throws a `TypeError`/`RangeError` naming a bad option. */
+export function resolveSettings(options: IrcServerOptions = {}): IrcSettings {
+  const settings = { ...DEFAULT_SETTINGS, ...stripUndefined(options) };
+  for (const key of NUMERIC_KEYS) {
+    const value = settings[key];
+    if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+      throw new RangeError(`options.${key} must be a finite number > 0, got ${String(value)}`);
+    }
+  }
+  for (const key of ["serverName", "networkName"] as const) {
+    const value = settings[key];
+    if (typeof value !== "string" || !/^[^\s:,]+$/.test(value)) {
+      throw new TypeError(`options.${key} must be one word without spaces, colons or commas, got ${JSON.stringify(value)}`);
+    }
+  }
+  if (settings.password !== null && (typeof settings.password !== "string" || settings.password === "")) {
+    throw new TypeError("options.password must be a non-empty string or null");
+  }
+  const motd = settings.motd;
+  if (motd !== null && (!Array.isArray(motd) || motd.some((line) => typeof line !== "string"))) {
+    throw new TypeError("options.motd must be an array of strings or null");
+  }
+  return Object.freeze({ ...settings, motd: motd === null || motd.length === 0 ? null : Object.freeze([...motd]) });
+}
+
+function stripUndefined<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,62 @@
+// The parts of irc-framework (which ships no typings) that the tests use.
+declare module "irc-framework" {
+  import EventEmitter from "eventemitter3";
+
+  export interface ConnectOptions {
+    host: string;
+    port: number;
+    nick: string;
+    username?: string;
+    gecos?: string;
+    password?: string;
+    auto_reconnect?: boolean;
+    ping_interval?: number;
+    ping_timeout?: number;
+  }
+
+  export interface MessageEvent {
+    type: "privmsg" | "notice" | "action";
+    nick: string;
+    ident: string;
+    hostname: string;
+    target: string;
+    message: string;
+  }
+
+  export interface JoinEvent {
+    nick: string;
+    channel: string;
+  }
+
+  export interface NickEvent {
+    nick: string;
+    new_nick: string;
+  }
+
+  export interface QuitEvent {
+    nick: string;
+    message: string;
+  }
+
+  export interface RegisteredEvent {
+    nick: string;
+  }
+
+  export class Client extends EventEmitter {
+    constructor(options?: Partial<ConnectOptions>);
+    user: { nick: string };
+    connect(options: ConnectOptions): void;
+    join(channel: string, key?: string): void;
+    say(target: string, message: string): void;
+    notice(target: string, message: string): void;
+    changeNick(nick: string): void;
+    quit(message?: string): void;
+    on(event: "registered", listener: (event: RegisteredEvent) => void): this;
+    on(event: "message", listener: (event: MessageEvent) => void): this;
+    on(event: "join", listener: (event: JoinEvent) => void): this;
+    on(event: "nick", listener: (event: NickEvent) => void): this;
+    on(event: "quit", listener: (event: QuitEvent) => void): this;
+    on(event: "close" | "socket close", listener: () => void): this;
+    on(event: string, listener: (...args: any[]) => void): this;
+  }
+}
