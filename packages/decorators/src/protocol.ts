@@ -380,7 +380,8 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
         this.#budgetBytes = 0;
         this.#budgetFrames = 0;
       }
-      const limit = state.ownMaxLength || this.#channelMaxLength === undefined ? state.maxLength : this.#channelMaxLength;
+      // The channel's maxLength stands in for the class default, which streamed states do not have.
+      const limit = state.ownMaxLength || state.stream || this.#channelMaxLength === undefined ? state.maxLength : this.#channelMaxLength;
       if (this.maxLength !== limit) this.maxLength = limit;
       if (state.kind === "terminator") {
         if (state.normal !== null) this.setNormalTerminator(state.terminator, state.normal);
