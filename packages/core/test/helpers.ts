@@ -97,7 +97,7 @@ export async function waitUntil(condition: () => boolean, what: string, timeout 
 export function readAll(socket: Duplex): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
-    socket.on("data", (data: Buffer) => parts.push(data));
+    socket.on("data", (data: Buffer | string) => parts.push(Buffer.isBuffer(data) ? data : Buffer.from(data)));
     socket.once("end", () => resolve(Buffer.concat(parts)));
     socket.once("close", () => resolve(Buffer.concat(parts)));
     socket.once("error", reject);

@@ -870,6 +870,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   #fail(error: unknown): void {
     const failure = error instanceof Error ? error : new Error(String(error));
+    this.#flushDeferred();
     try {
       this.handleError(failure);
     } catch {
@@ -880,12 +881,22 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   #overflow(length: number): void {
     const error = new FrameTooLongError(this.#framer.maxLength, length);
+    this.#flushDeferred();
     try {
       this.handleFrameTooLong(error);
     } catch (thrown) {
       this.#fail(thrown);
     }
     this.#emitError(error);
+  }
+
+  /**
+   * Before a failure's handling (which closes by default) drops queued output:
+   * replies to earlier frames of the input batch wait only for the batch's end,
+   * and would have been written already had the input come in smaller reads.
+   */
+  #flushDeferred(): void {
+    if (this.#pumping && this.#flushWanted && this.#state === OPEN) this.handleWrite();
   }
 
   /** May another frame be delivered now? */
