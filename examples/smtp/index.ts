@@ -1,10 +1,51 @@
 /**
  * Entry point of the smtp example for `npm start` / `npm run example -- smtp`.
+ *
+ * Flags: `--maildir DIR` (default {@link DEFAULT_MAILDIR}), `--cert FILE
+ * --key FILE` (PEM; enables STARTTLS), `--hostname NAME`, `--max-size BYTES`,
+ * `--fsync on|off`.
  */
 
+import { readFile } from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
 import type { ExampleOptions, RunningExample } from "../registry";
+import type { SmtpServerOptions } from "./config";
+import { startSmtpServer } from "./server";
+
+export { SMTP_DEFAULTS, type SmtpServerOptions } from "./config";
+export { SmtpServer, startSmtpServer } from "./server";
+export { SmtpSession } from "./session";
+
+/** Where messages go when no `--maildir` is given: `asynchat-smtp-maildir` under the OS temp folder. */
+export const DEFAULT_MAILDIR = path.join(os.tmpdir(), "asynchat-smtp-maildir");
+
+function flagError(message: string): Error {
+  return new Error(`smtp: ${message}`);
+}
+
+/** Turns the command-line flags into server options (reading the certificate files). */
+export async function optionsFromFlags(flags: Record<string, string>): Promise<SmtpServerOptions> {
+  const options: SmtpServerOptions = { maildir: flags.maildir ?? DEFAULT_MAILDIR };
+  if (flags.cert !== undefined || flags.key !== undefined) {
+    if (flags.cert === undefined || flags.key === undefined) throw flagError("--cert and --key must be given together");
+    options.tls = { cert: await readFile(flags.cert), key: await readFile(flags.key) };
+  }
+  if (flags.hostname !== undefined) options.hostname = flags.hostname;
+  if (flags["max-size"] !== undefined) {
+    const size = Number(flags["max-size"]);
+    if (!Number.isSafeInteger(size) || size < 1) throw flagError(`--max-size must be a positive number of bytes, got ${flags["max-size"]}`);
+    options.maxMessageSize = size;
+  }
+  if (flags.fsync !== undefined) {
+    const value = flags.fsync.toLowerCase();
+    if (!["on", "off", "true", "false", "yes", "no"].includes(value)) throw flagError(`--fsync must be on or off, got ${flags.fsync}`);
+    options.fsync = value === "on" || value === "true" || value === "yes";
+  }
+  return options;
+}
 
 /** Starts the smtp example server; resolves once it listens. */
-export async function start(_options: ExampleOptions): Promise<RunningExample> {
-  throw new Error("the smtp example is not written yet");
+export async function start(options: ExampleOptions): Promise<RunningExample> {
+  return startSmtpServer(await optionsFromFlags(options.flags), options.port, options.host);
 }

@@ -1,0 +1,112 @@
+/**
+ * The SMTP server's options, their defaults, and the per-server context
+ * every session shares (limits, precomputed replies, the TLS context, the
+ * Maildir).
+ */
+
+import * as os from "node:os";
+import * as tls from "node:tls";
+import type { AsyncChatOptions } from "@asynchat/core";
+import { Maildir } from "./maildir";
+import { type ServerReplies, serverReplies } from "./replies";
+
+/** RFC 5321 section 4.5.3.1.4: the longest command line, CRLF included. */
+export const MAX_COMMAND_LINE = 512;
+
+/** Options of the SMTP server. Every limit has a finite default. */
+export interface SmtpServerOptions {
+  /** The Maildir folder messages are delivered to; created if missing. */
+  maildir: string;
+  /** The name the server gives in its greeting, EHLO reply and Received headers. Default: the OS host name. */
+  hostname?: string;
+  /** The largest message accepted, in bytes, advertised as `SIZE`. Default 10 MiB. */
+  maxMessageSize?: number;
+  /** Most recipients per message; more get 452. Default 100 (the least RFC 5321 lets a server accept). */
+  maxRecipients?: number;
+  /** Failed commands a connection may make (without delivering a message) before it is closed with 421. Default 20. */
+  maxErrors?: number;
+  /** A PEM key and certificate. With them STARTTLS is advertised; without, it is not. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Milliseconds the TLS handshake after STARTTLS may take. Default 10 s. */
+  tlsHandshakeTimeout?: number;
+  /** Milliseconds without traffic before the server says 421 and closes. Default 5 min (RFC 5321 section 4.5.3.2.7). */
+  idleTimeout?: number;
+  /**
+   * Milliseconds from the first byte of a line (command or body line) to its
+   * CRLF before the server says 421 and closes: a client dribbling a line
+   * one byte at a time (slowloris) cannot hold the connection. Default 60 s.
+   */
+  frameTimeout?: number;
+  /** Most connections at once; more are told 421 and closed. Default 1000. */
+  maxConnections?: number;
+  /** Milliseconds `close()` lets sessions finish the message under way before closing them. Default 10 s. */
+  closeTimeout?: number;
+  /** `fsync` each message before it is renamed into `new/` and acknowledged. Default true. */
+  fsync?: boolean;
+}
+
+/** The defaults of the optional {@link SmtpServerOptions}. */
+export const SMTP_DEFAULTS = Object.freeze({
+  maxMessageSize: 10 * 1024 * 1024,
+  maxRecipients: 100,
+  maxErrors: 20,
+  tlsHandshakeTimeout: 10_000,
+  idleTimeout: 5 * 60_000,
+  frameTimeout: 60_000,
+  maxConnections: 1000,
+  closeTimeout: 10_000,
+  fsync: true,
+});
+
+/** What every session of one server shares. */
+export interface SmtpContext {
+  readonly hostname: string;
+  readonly replies: ServerReplies;
+  readonly maildir: Maildir;
+  readonly maxMessageSize: number;
+  readonly maxRecipients: number;
+  readonly maxErrors: number;
+  /** The TLS context for STARTTLS, or null when no certificate is configured. */
+  readonly secureContext: tls.SecureContext | null;
+  readonly tlsHandshakeTimeout: number;
+  /** The channel options of each session (timeouts). */
+  readonly channelOptions: AsyncChatOptions;
+  /** The server is shutting down: sessions finish their message and leave, new ones are turned away. */
+  closing: boolean;
+}
+
+/** The option `key` (or its default), checked to be a positive integer. */
+export function positiveInteger(options: SmtpServerOptions, key: Exclude<keyof typeof SMTP_DEFAULTS, "fsync">): number {
+  const value = options[key] ?? SMTP_DEFAULTS[key];
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`The SMTP server option "${key}" must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Validates the options, opens the Maildir and builds the shared context. */
+export async function createContext(options: SmtpServerOptions): Promise<SmtpContext> {
+  if (typeof options.maildir !== "string" || options.maildir.length === 0) {
+    throw new TypeError(`The SMTP server option "maildir" must be a folder path, got ${String(options.maildir)}`);
+  }
+  const hostname = options.hostname ?? os.hostname();
+  if (!/^[A-Za-z0-9.-]+$/.test(hostname)) throw new RangeError(`The SMTP server option "hostname" must be a domain name, got ${hostname}`);
+  const maxMessageSize = positiveInteger(options, "maxMessageSize");
+  const secureContext = options.tls === undefined ? null : tls.createSecureContext({ key: options.tls.key, cert: options.tls.cert });
+  const maildir = await Maildir.open(options.maildir, { fsync: options.fsync ?? SMTP_DEFAULTS.fsync });
+  return {
+    hostname,
+    replies: serverReplies(hostname, maxMessageSize, secureContext !== null),
+    maildir,
+    maxMessageSize,
+    maxRecipients: positiveInteger(options, "maxRecipients"),
+    maxErrors: positiveInteger(options, "maxErrors"),
+    secureContext,
+    tlsHandshakeTimeout: positiveInteger(options, "tlsHandshakeTimeout"),
+    channelOptions: {
+      idleTimeout: positiveInteger(options, "idleTimeout"),
+      frameTimeout: positiveInteger(options, "frameTimeout"),
+    },
+    closing: false,
+  };
+}

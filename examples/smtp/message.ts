@@ -1,0 +1,205 @@
+/**
+ * The body of one message as it arrives after DATA, line by line: the lone
+ * "." that ends it, dot-unstuffing, the size limit, and the way to its
+ * Maildir file. Nothing is held in memory past {@link FLUSH_BYTES} (the
+ * rest is already on disk) or past the size limit (the rest is counted and
+ * dropped).
+ */
+
+import type { Maildir, MaildirDelivery } from "./maildir";
+
+/** Body bytes gathered in memory before they are written to the message's file. */
+export const FLUSH_BYTES = 64 * 1024;
+
+const DOT = 0x2e;
+const CRLF = Buffer.from("\r\n", "latin1");
+
+/** What {@link IncomingMessage.add} asks the session to do next. */
+export const Step = Object.freeze({
+  /** Go on reading. */
+  more: 0,
+  /** Call {@link IncomingMessage.flush} (and wait for it) before reading on. */
+  flush: 1,
+  /** The body is complete: call {@link IncomingMessage.finish}. */
+  end: 2,
+});
+/** One of the values of {@link Step}. */
+export type Step = (typeof Step)[keyof typeof Step];
+
+/** How a message ended. */
+export type Outcome =
+  /** It is in the Maildir's `new/` folder. */
+  | "delivered"
+  /** It grew past the size limit (552). */
+  | "too-big"
+  /** A line of it held a bare CR or LF (554). */
+  | "bare-line-ending"
+  /** Writing it failed (451). */
+  | "io-error";
+
+/**
+ * One message being received. {@link add} takes each piece of each body
+ * line (without its CRLF) as the streamed DATA state delivers it.
+ */
+export class IncomingMessage {
+  /** The queue id, named in the Received header and the 250 reply. */
+  readonly id: string;
+  readonly #maildir: Maildir;
+  readonly #maxSize: number;
+  #header: Buffer | null;
+  #delivery: MaildirDelivery | null = null;
+
+  #chunks: Buffer[] = [];
+  #held = 0;
+  #peakHeld = 0;
+  #size = 0;
+
+  /** Bytes of the current line so far, as received (before unstuffing). */
+  #lineLength = 0;
+  /** The current line began with a dot (removed). */
+  #dotted = false;
+  /** Why the message will be refused, once known; the rest of the body is then only counted. */
+  #problem: Exclude<Outcome, "delivered"> | null = null;
+  #finished = false;
+
+  /**
+   * @param maildir where the message goes
+   * @param id its queue id
+   * @param receivedHeader the trace header written before the body
+   * @param maxSize the largest body accepted, in bytes (after unstuffing, CRLFs included)
+   */
+  constructor(maildir: Maildir, id: string, receivedHeader: string, maxSize: number) {
+    this.#maildir = maildir;
+    this.id = id;
+    this.#header = Buffer.from(receivedHeader, "latin1");
+    this.#maxSize = maxSize;
+  }
+
+  /** Body bytes received so far (after unstuffing). */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The most body bytes this message has held in memory at once. */
+  get peakHeld(): number {
+    return this.#peakHeld;
+  }
+
+  /**
+   * Takes one piece of a body line; `last` marks the end of the line (the
+   * piece may then be empty). A line that is a lone "." ends the body; a
+   * leading dot is removed from any other line (RFC 5321 section 4.5.2).
+   */
+  add(piece: Buffer, last: boolean): Step {
+    let start = 0;
+    if (this.#lineLength === 0 && piece.length > 0 && piece[0] === DOT) {
+      this.#dotted = true;
+      start = 1;
+    }
+    this.#lineLength += piece.length;
+    if (last && this.#dotted && this.#lineLength === 1) {
+      this.#lineLength = 0;
+      this.#dotted = false;
+      return Step.end;
+    }
+    let added = piece.length - start;
+    if (last) added += 2;
+    this.#size += added;
+    if (this.#problem === null) {
+      if (this.#size > this.#maxSize) {
+        this.#refuse("too-big");
+      } else {
+        if (piece.length > start) this.#chunks.push(start === 0 ? piece : piece.subarray(start));
+        if (last) this.#chunks.push(CRLF);
+        this.#held += added;
+        if (this.#held > this.#peakHeld) this.#peakHeld = this.#held;
+      }
+    }
+    if (last) {
+      this.#lineLength = 0;
+      this.#dotted = false;
+    }
+    return this.#held >= FLUSH_BYTES ? Step.flush : Step.more;
+  }
+
+  /**
+   * The rest of the current line was dropped because it held a bare CR or
+   * LF: the message will be refused, and the next piece starts a new line.
+   */
+  rejectLine(): void {
+    this.#lineLength = 0;
+    this.#dotted = false;
+    if (this.#problem === null) this.#refuse("bare-line-ending");
+  }
+
+  /** Writes what is held in memory to the message's file in `tmp/` (the Received header first). */
+  async flush(): Promise<void> {
+    if (this.#problem !== null || this.#held === 0) return;
+    const chunks = this.#take();
+    try {
+      await this.#deliveryFor(chunks).write(chunks);
+    } catch {
+      this.#refuse("io-error");
+    }
+  }
+
+  /** The body is complete: deliver the message into `new/`, or drop it if it was refused. */
+  async finish(): Promise<Outcome> {
+    this.#finished = true;
+    if (this.#problem !== null) {
+      await this.#delivery?.abort();
+      return this.#problem;
+    }
+    const chunks = this.#take();
+    const delivery = this.#deliveryFor(chunks);
+    try {
+      await delivery.write(chunks);
+      await delivery.commit();
+      return "delivered";
+    } catch {
+      await delivery.abort();
+      return "io-error";
+    }
+  }
+
+  /** The connection went away: drop the message and its file. Never rejects. */
+  async abort(): Promise<void> {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#chunks = [];
+    this.#held = 0;
+    await this.#delivery?.abort();
+  }
+
+  #refuse(problem: Exclude<Outcome, "delivered">): void {
+    this.#problem = problem;
+    this.#chunks = [];
+    this.#held = 0;
+    // The file written so far is removed when the body ends (or the connection does).
+  }
+
+  /** Takes the chunks held in memory. */
+  #take(): Buffer[] {
+    const chunks = this.#chunks;
+    this.#chunks = [];
+    this.#held = 0;
+    return chunks;
+  }
+
+  /** The delivery, started on first use; its first write begins with the Received header. */
+  #deliveryFor(chunks: Buffer[]): MaildirDelivery {
+    if (this.#header !== null) {
+      chunks.unshift(this.#header);
+      this.#header = null;
+    }
+    return (this.#delivery ??= this.#maildir.begin());
+  }
+}
+
+let queueCount = 0;
+
+/** A short id for a message, unique within this process: the time and a counter, base 36. */
+export function newQueueId(): string {
+  queueCount = (queueCount + 1) % 1_679_616; // 36^4
+  return `${Date.now().toString(36)}${queueCount.toString(36).padStart(4, "0")}`.toUpperCase();
+}
