@@ -22,14 +22,16 @@ async function pass(frame: FrameFunction, chunks: readonly Buffer[], expected: C
   return counter;
 }
 
-/** Seconds for `reps` passes. */
+/** CPU and wall-clock seconds for `reps` passes. */
 async function timed(frame: FrameFunction, chunks: readonly Buffer[], job: Job, reps: number, what: string) {
   collectGarbage();
   let counter: Counter = { frames: 0, bytes: 0 };
+  const cpuStart = process.cpuUsage();
   const start = process.hrtime.bigint();
   for (let i = 0; i < reps; i++) counter = await pass(frame, chunks, job.expected, what);
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { seconds, counter };
+  const wall = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(cpuStart);
+  return { seconds: (cpu.user + cpu.system) / 1e6, wall, counter };
 }
 
 async function main(): Promise<void> {
@@ -47,20 +49,22 @@ async function main(): Promise<void> {
 
   const warm = await timed(frame, chunks, job, 1, what);
   let result: ChildResult;
-  if (warm.seconds * 1000 >= job.slowMs) {
-    result = { seconds: [warm.seconds], reps: 1, counter: warm.counter, inputBytes: input.length, single: true };
+  if (warm.wall * 1000 >= job.slowMs) {
+    result = { seconds: [warm.seconds], wallSeconds: [warm.wall], reps: 1, counter: warm.counter, inputBytes: input.length, single: true };
   } else {
-    const reps = Math.max(1, Math.min(100, Math.ceil(job.minRunMs / (warm.seconds * 1000))));
+    const reps = Math.max(1, Math.min(100, Math.ceil(job.minRunMs / (warm.wall * 1000))));
     const seconds: number[] = [];
+    const wallSeconds: number[] = [];
     let spent = 0;
     let counter = warm.counter;
     while (seconds.length < job.runs && (seconds.length === 0 || spent * 1000 < job.budgetMs)) {
       const run = await timed(frame, chunks, job, reps, what);
-      spent += run.seconds;
+      spent += run.wall;
       seconds.push(run.seconds / reps);
+      wallSeconds.push(run.wall / reps);
       counter = run.counter;
     }
-    result = { seconds, reps, counter, inputBytes: input.length };
+    result = { seconds, wallSeconds, reps, counter, inputBytes: input.length };
   }
   process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));
 }

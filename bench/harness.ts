@@ -125,8 +125,10 @@ export function supports(row: Row, framing: Framing): boolean {
 
 /** What a child process prints (as one JSON line) after measuring a job. */
 export interface ChildResult {
-  /** Seconds per pass of each timed run (run time divided by `reps`). */
+  /** Process CPU seconds (user + system, all threads) per pass of each timed run (run time divided by `reps`). */
   seconds: number[];
+  /** Wall-clock seconds per pass of each timed run. */
+  wallSeconds: number[];
   /** Passes over the input per timed run. */
   reps: number;
   /** The counter of a pass (every pass is checked against the expected one). */

@@ -117,11 +117,13 @@ def one_pass(framer, chunks, expected):
 
 
 def timed(framer, chunks, expected, reps):
+    """Process CPU seconds, wall-clock seconds and the counter of `reps` passes."""
     gc.collect()
+    cpu_start = time.process_time()
     start = time.perf_counter()
     for _ in range(reps):
         counter = one_pass(framer, chunks, expected)
-    return time.perf_counter() - start, counter
+    return time.process_time() - cpu_start, time.perf_counter() - start, counter
 
 
 def main():
@@ -134,18 +136,22 @@ def main():
     framer = Resp if spec["scenario"] == "resp" else Lines
     expected = job["expected"]
 
-    warm, counter = timed(framer, chunks, expected, 1)
+    warm_cpu, warm, counter = timed(framer, chunks, expected, 1)
     if warm * 1000 >= job["slowMs"]:
-        result = {"seconds": [warm], "reps": 1, "counter": counter, "inputBytes": input_bytes, "single": True}
+        result = {"seconds": [warm_cpu], "wallSeconds": [warm], "reps": 1, "counter": counter,
+                  "inputBytes": input_bytes, "single": True}
     else:
         reps = max(1, min(100, int(-(-job["minRunMs"] // (warm * 1000)))))
         seconds = []
+        wall_seconds = []
         spent = 0.0
         while len(seconds) < job["runs"] and (not seconds or spent * 1000 < job["budgetMs"]):
-            elapsed, counter = timed(framer, chunks, expected, reps)
-            spent += elapsed
-            seconds.append(elapsed / reps)
-        result = {"seconds": seconds, "reps": reps, "counter": counter, "inputBytes": input_bytes}
+            cpu, wall, counter = timed(framer, chunks, expected, reps)
+            spent += wall
+            seconds.append(cpu / reps)
+            wall_seconds.append(wall / reps)
+        result = {"seconds": seconds, "wallSeconds": wall_seconds, "reps": reps, "counter": counter,
+                  "inputBytes": input_bytes}
     sys.stdout.write(json.dumps(result) + "\n")
 
 

@@ -16,10 +16,14 @@ export interface Measurement {
   error?: string;
   inputBytes?: number;
   frames?: number;
-  /** Median seconds per pass over the input. */
+  /** Median seconds per pass over the input, by the clock of the run. */
   secondsPerPass?: number;
-  /** Seconds per pass of each timed run. */
+  /** Seconds per pass of each timed run, by the clock of the run. */
   seconds?: number[];
+  /** Median process CPU seconds (user + system, all threads) per pass. */
+  cpuSecondsPerPass?: number;
+  /** Median wall-clock seconds per pass. */
+  wallSecondsPerPass?: number;
   reps?: number;
   /** The warm-up was slow enough to be the only measurement. */
   single?: boolean;

@@ -10,6 +10,7 @@
  *
  * Options (after `npm run bench --`):
  *   --runs N             timed runs per row and workload (default 5)
+ *   --clock cpu|wall     time runs by the child's CPU time (user + system, default) or wall clock
  *   --workloads a,b,e    only these workloads (`e` means e1 and e4)
  *   --rows limit,split2  only these rows (by name, case-insensitive)
  *   --skip-slow-traps    leave out the traps for rows that take tens of seconds on them
@@ -39,13 +40,14 @@ const RESULTS_DIR = path.resolve(__dirname, "..", "results");
 
 interface Options extends RunOptions {
   runs: number;
+  clock: "cpu" | "wall";
   workloads: string[] | null;
   rows: string[] | null;
   timeoutSeconds: number;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { runs: 5, workloads: null, rows: null, skipSlowTraps: false, timeoutSeconds: 180 };
+  const options: Options = { runs: 5, clock: "cpu", workloads: null, rows: null, skipSlowTraps: false, timeoutSeconds: 180 };
   const list = (value: string | undefined, flag: string) => {
     if (value === undefined || value === "") throw new Error(`${flag} needs a comma-separated list`);
     return value.split(",").map((s) => s.trim().toLowerCase());
@@ -67,6 +69,12 @@ function parseArgs(argv: readonly string[]): Options {
       case "--rows":
         options.rows = list(argv[++i], flag);
         break;
+      case "--clock": {
+        const clock = argv[++i];
+        if (clock !== "cpu" && clock !== "wall") throw new Error(`--clock is cpu or wall, got ${JSON.stringify(clock)}`);
+        options.clock = clock;
+        break;
+      }
       case "--skip-slow-traps":
         options.skipSlowTraps = true;
         break;
@@ -145,7 +153,8 @@ async function measure(row: Row, file: string, workload: Workload, options: Opti
     const stdout = await runChild(command.file, command.args, options.timeoutSeconds);
     const result = JSON.parse(stdout.trim().split("\n").pop()!) as ChildResult;
     checkCounter(result.counter, job.expected, `${row.name} on ${workload.label}`);
-    const secondsPerPass = median(result.seconds);
+    const perRun = options.clock === "cpu" ? result.seconds : result.wallSeconds;
+    const secondsPerPass = median(perRun);
     return {
       ...base,
       status: "ok",
@@ -153,7 +162,9 @@ async function measure(row: Row, file: string, workload: Workload, options: Opti
       inputBytes: result.inputBytes,
       frames: job.expected.frames,
       secondsPerPass,
-      seconds: result.seconds,
+      seconds: perRun,
+      cpuSecondsPerPass: median(result.seconds),
+      wallSecondsPerPass: median(result.wallSeconds),
       reps: result.reps,
       single: result.single === true,
       framesPerSecond: job.expected.frames / secondsPerPass,
@@ -185,6 +196,7 @@ async function main(): Promise<void> {
   }
 
   const started = Date.now();
+  const loadStart = os.loadavg()[0]!;
   const measurements: Measurement[] = [];
   for (const workload of workloads) {
     const framing = scenarioOf(workload.spec).framing;
@@ -214,10 +226,17 @@ async function main(): Promise<void> {
 
   const out: string[] = [];
   out.push(`Framing benchmark: node ${process.version}, ${os.platform()} ${os.arch()}, ${cpuModel()}`);
-  out.push(
-    `Median of up to ${options.runs} timed runs after a warm-up; each implementation and workload in its own process, one at a time. ` +
-      `"runs" is runs x passes per run. Frames: lines; for RESP a header and a body each.`,
-  );
+  const clock =
+    options.clock === "cpu"
+      ? "process CPU time (user + system, all threads; less disturbed by other load than wall-clock, which is in the JSON)"
+      : "wall-clock time";
+  out.push(`Median of up to ${options.runs} timed runs after a warm-up, by ${clock}.`);
+  out.push(`Each implementation and workload in its own process, one at a time. "runs" is runs x passes per run.`);
+  out.push(`Frames: lines; for RESP a header and a body each. MB/s counts input bytes (10^6).`);
+  const busy = Math.max(loadStart, os.loadavg()[0]!);
+  if (busy > os.cpus().length / 2) {
+    out.push(`Note: the machine was busy (load average up to ${busy.toFixed(1)} on ${os.cpus().length} cores); expect noise.`);
+  }
   out.push("");
   out.push(throughputTable(measurements, workloads, rowList));
   const growthText = growthTable(growth, workloads);
@@ -249,6 +268,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     node: process.version,
     platform: `${os.platform()} ${os.arch()} ${os.release()}`,
+    loadAverage: { start: loadStart, end: os.loadavg()[0] },
     cpu: cpuModel(),
     options,
     elapsedSeconds: elapsed,

@@ -14,7 +14,7 @@ const EMPTY = Buffer.alloc(0);
 
 /** Collects pieces and joins them at the terminator. */
 abstract class Collecting extends AsyncChat {
-  readonly #parts: Buffer[] = [];
+  #parts: Buffer[] = [];
   frames = 0;
   bytes = 0;
 
@@ -26,7 +26,9 @@ abstract class Collecting extends AsyncChat {
   protected takeFrame(): Buffer {
     const parts = this.#parts;
     const frame = parts.length === 1 ? parts[0]! : parts.length === 0 ? EMPTY : Buffer.concat(parts);
-    parts.length = 0;
+    // A fresh array, as in AsyncChat's own example: `parts.length = 0` is a slow path in V8
+    // (a runtime call per frame), measurably slower here.
+    this.#parts = [];
     return frame;
   }
 }
