@@ -93,8 +93,17 @@ export class Client {
     }
   }
 
-  /** Sends a numeric reply from the server: `:server code nick params...`. */
+  /**
+   * Sends a numeric reply from the server, `:server code nick params... :text`:
+   * the last argument is its text, always written as a trailing parameter.
+   */
   reply(code: string, ...params: string[]): void {
+    const text = params.pop();
+    this.send(formatMessage(this.#serverName, code, [this.name, ...params], text));
+  }
+
+  /** Sends a numeric reply made only of words, `:server code nick words...` (e.g. 324 `#chan +nt`). */
+  replyWords(code: string, ...params: string[]): void {
     this.send(formatMessage(this.#serverName, code, [this.name, ...params]));
   }
 
@@ -130,7 +139,7 @@ export class Client {
       this.#transport.close();
       return;
     }
-    this.#transport.push(formatMessage(null, "ERROR", [`Closing Link: ${this.host} (${reason})`]));
+    this.#transport.push(formatMessage(null, "ERROR", [], `Closing Link: ${this.host} (${reason})`));
     this.#transport.closeWhenDone();
   }
 }

@@ -71,29 +71,38 @@ function utf8Prefix(text: string, limit: number): string {
 }
 
 /**
- * Formats a line for the wire, CR LF included. The last parameter gets a
- * `:` when it needs one (empty, has a space, starts with `:`); a middle
- * parameter that is not a valid word is sent as `*`. A line that
- * would pass {@link MAX_LINE_BYTES} has its last parameter shortened (on a
- * character boundary), as servers do when relaying long messages.
+ * Formats a line for the wire, CR LF included.
+ *
+ * Each of `params` must be one word: one that is empty, has a space or
+ * starts with `:` is sent as `*` (so echoing a malformed name back cannot
+ * break the line) — except the last one when there is no `trailing`, which
+ * gets a `:` instead when it needs one. `trailing`, the free text of a
+ * message (PRIVMSG text, a reason, a numeric's description), is always
+ * written after a `:`. A line that would pass {@link MAX_LINE_BYTES} has its
+ * last parameter shortened on a character boundary, as servers do when
+ * relaying long messages.
  *
  * @param prefix the source (`server.name` or `nick!user@host`), or null for none
  * @param command a command or three-digit numeric
- * @param params the parameters; all but the last must be single words
+ * @param params the middle parameters
+ * @param trailing the trailing parameter, if any
  */
-export function formatMessage(prefix: string | null, command: string, params: readonly string[]): string {
+export function formatMessage(prefix: string | null, command: string, params: readonly string[], trailing?: string): string {
   let head = prefix === null ? command : `:${prefix} ${command}`;
-  const last = params.length - 1;
-  for (let i = 0; i < last; i++) {
+  let last = trailing;
+  const middle = trailing === undefined ? params.length - 1 : params.length;
+  for (let i = 0; i < middle; i++) {
     const param = params[i]!;
-    // A middle parameter must be one non-empty word not starting with ":"; echoing a malformed name back must not break the line.
     head += param === "" || param.charCodeAt(0) === 0x3a || param.includes(" ") ? " *" : ` ${param}`;
   }
-  if (last < 0) return `${head}\r\n`;
-  let trailing = params[last]!;
-  const colon = trailing === "" || trailing.includes(" ") || trailing.charCodeAt(0) === 0x3a;
-  head += colon ? " :" : " ";
+  if (last === undefined) {
+    if (middle < 0) return `${head}\r\n`;
+    last = params[middle]!;
+    head += last === "" || last.includes(" ") || last.charCodeAt(0) === 0x3a ? " :" : " ";
+  } else {
+    head += " :";
+  }
   const room = MAX_LINE_CONTENT - Buffer.byteLength(head);
-  if (trailing.length * 3 > room && Buffer.byteLength(trailing) > room) trailing = utf8Prefix(trailing, room);
-  return `${head}${trailing}\r\n`;
+  if (last.length > room / 3 && Buffer.byteLength(last) > room) last = utf8Prefix(last, room);
+  return `${head}${last}\r\n`;
 }

@@ -98,7 +98,7 @@ export class Network {
    */
   quit(client: Client, reason: string, flush = true): void {
     if (client.gone) return;
-    if (client.registered) this.sendToPeers(client, formatMessage(client.prefix, "QUIT", [reason]), false);
+    if (client.registered) this.sendToPeers(client, formatMessage(client.prefix, "QUIT", [], reason), false);
     client.gone = true;
     for (const channel of [...client.channels]) this.leave(client, channel);
     if (client.nick !== null && this.#nicks.get(foldName(client.nick)) === client) this.#nicks.delete(foldName(client.nick));

@@ -57,8 +57,8 @@ export class IrcConnection extends Protocol {
     this.#keepAlive = new KeepAlive({
       interval: settings.pingInterval,
       timeout: settings.pingTimeout,
-      ping: () => this.client.send(formatMessage(null, "PING", [settings.serverName])),
-      expire: () => network.quit(this.client, `Ping timeout: ${Math.round(settings.pingTimeout / 1000)} seconds`),
+      ping: () => this.client.send(formatMessage(null, "PING", [], settings.serverName)),
+      expire: () => network.quit(this.client, `Ping timeout: ${settings.pingTimeout / 1000} seconds`),
     });
     network.add(this.client);
   }

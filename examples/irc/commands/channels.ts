@@ -21,7 +21,7 @@ function sendTopic(client: Client, channel: Channel): void {
     return;
   }
   client.reply(Numeric.RPL_TOPIC, channel.name, channel.topic);
-  client.reply(Numeric.RPL_TOPICWHOTIME, channel.name, channel.topicSetBy, String(channel.topicSetAt));
+  client.replyWords(Numeric.RPL_TOPICWHOTIME, channel.name, channel.topicSetBy, String(channel.topicSetAt));
 }
 
 /** Sends a channel's member list (353 lines), without the closing 366. */
@@ -32,8 +32,7 @@ function sendNames(client: Client, channel: Channel): void {
 /** Leaves `channel` with a PART seen by every member, `client` included. */
 function part(context: CommandContext, channel: Channel, reason: string | undefined): void {
   const { client, network } = context;
-  const params = reason === undefined ? [channel.name] : [channel.name, reason];
-  channel.broadcast(formatMessage(client.prefix, "PART", params));
+  channel.broadcast(formatMessage(client.prefix, "PART", [channel.name], reason));
   network.leave(client, channel);
 }
 
@@ -114,7 +113,7 @@ export const channelCommands: CommandTable = {
       channel.topic = params[1]!.slice(0, TOPIC_LENGTH);
       channel.topicSetBy = client.name;
       channel.topicSetAt = Math.floor(Date.now() / 1000);
-      channel.broadcast(formatMessage(client.prefix, "TOPIC", [channel.name, channel.topic]));
+      channel.broadcast(formatMessage(client.prefix, "TOPIC", [channel.name], channel.topic));
     },
   },
 
@@ -168,7 +167,7 @@ export const channelCommands: CommandTable = {
           client.reply(Numeric.ERR_USERNOTINCHANNEL, target.name, channel.name, "They aren't on that channel");
           continue;
         }
-        channel.broadcast(formatMessage(client.prefix, "KICK", [channel.name, target.name, reason]));
+        channel.broadcast(formatMessage(client.prefix, "KICK", [channel.name, target.name], reason));
         network.leave(target, channel);
       }
     },

@@ -18,7 +18,7 @@ export const connectionCommands: CommandTable = {
         return;
       }
       const server = network.settings.serverName;
-      client.send(formatMessage(server, "PONG", [server, token]));
+      client.send(formatMessage(server, "PONG", [server], token));
     },
   },
   PONG: {

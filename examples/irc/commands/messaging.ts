@@ -42,13 +42,13 @@ function deliver({ client, network }: CommandContext, params: string[], command:
       } else if (channel.noExternalMessages && !channel.has(client)) {
         fail(Numeric.ERR_CANNOTSENDTOCHAN, channel.name, "Cannot send to channel");
       } else {
-        channel.broadcast(formatMessage(client.prefix, command, [channel.name, text]), client);
+        channel.broadcast(formatMessage(client.prefix, command, [channel.name], text), client);
       }
       return;
     }
     const user = network.findClient(target);
     if (user === undefined || !user.registered) fail(Numeric.ERR_NOSUCHNICK, target, "No such nick/channel");
-    else user.send(formatMessage(client.prefix, command, [user.name, text]));
+    else user.send(formatMessage(client.prefix, command, [user.name], text));
   });
 }
 

@@ -40,8 +40,8 @@ function channelMode(context: CommandContext, name: string, modes: string | unde
     return;
   }
   if (modes === undefined || modes === "" || modes === "+") {
-    client.reply(Numeric.RPL_CHANNELMODEIS, channel.name, channel.modes);
-    client.reply(Numeric.RPL_CREATIONTIME, channel.name, String(channel.createdAt));
+    client.replyWords(Numeric.RPL_CHANNELMODEIS, channel.name, channel.modes);
+    client.replyWords(Numeric.RPL_CREATIONTIME, channel.name, String(channel.createdAt));
     return;
   }
   if (modes === "b" || modes === "+b") {
@@ -105,7 +105,7 @@ function userMode({ client, network }: CommandContext, nick: string, modes: stri
     return;
   }
   if (modes === undefined || modes === "") {
-    client.reply(Numeric.RPL_UMODEIS, client.invisible ? "+i" : "+");
+    client.replyWords(Numeric.RPL_UMODEIS, client.invisible ? "+i" : "+");
     return;
   }
   const changes = new ModeChanges();

@@ -37,7 +37,7 @@ function welcome({ client, network }: CommandContext): void {
   client.reply(Numeric.RPL_WELCOME, `Welcome to the ${networkName} Internet Relay Chat Network ${client.prefix}`);
   client.reply(Numeric.RPL_YOURHOST, `Your host is ${serverName}, running version ${SERVER_VERSION}`);
   client.reply(Numeric.RPL_CREATED, `This server was created ${network.createdAt.toUTCString()}`);
-  client.reply(Numeric.RPL_MYINFO, serverName, SERVER_VERSION, "i", "ont");
+  client.replyWords(Numeric.RPL_MYINFO, serverName, SERVER_VERSION, "i", "ont");
   client.reply(
     Numeric.RPL_ISUPPORT,
     "CASEMAPPING=rfc1459",
@@ -145,11 +145,11 @@ export const registrationCommands: CommandTable = {
         case "LS":
         case "LIST":
           if (sub === "LS" && !client.registered) client.capNegotiating = true;
-          client.send(formatMessage(server, "CAP", [client.name, sub, ""]));
+          client.send(formatMessage(server, "CAP", [client.name, sub], ""));
           return;
         case "REQ":
           if (!client.registered) client.capNegotiating = true;
-          client.send(formatMessage(server, "CAP", [client.name, "NAK", params[1] ?? ""]));
+          client.send(formatMessage(server, "CAP", [client.name, "NAK"], params[1] ?? ""));
           return;
         case "END":
           client.capNegotiating = false;

@@ -21,6 +21,7 @@ export class RawClient {
   #waiters: Array<() => void> = [];
   #closed = false;
   #syncs = 0;
+  #answerPings = false;
 
   private constructor(socket: net.Socket) {
     this.socket = socket;
@@ -29,6 +30,7 @@ export class RawClient {
       const parts = (this.#partial + data).split("\r\n");
       this.#partial = parts.pop()!;
       this.lines.push(...parts);
+      if (this.#answerPings) for (const line of parts) if (line.startsWith("PING ")) this.send(`PONG ${line.slice(5)}`);
       this.#wake();
     });
     socket.on("error", () => undefined);
@@ -51,6 +53,11 @@ export class RawClient {
     if (password !== undefined) this.send(`PASS ${password}`);
     this.send(`NICK ${nick}`, `USER ${nick} 0 * :${nick} Tester`);
     await this.expect(/^:\S+ (376|422) /);
+  }
+
+  /** From now on, answers every PING from the server with a PONG, as a live client does. */
+  answerPings(): void {
+    this.#answerPings = true;
   }
 
   /** Whether the server has closed the connection. */
