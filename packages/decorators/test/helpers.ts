@@ -46,6 +46,11 @@ export function errorsOf(channel: AsyncChat<any>): Error[] {
   return errors;
 }
 
+/** Resolves when `channel` emits `close` (after its socket has closed). */
+export function closeEvent(channel: AsyncChat<any>): Promise<void> {
+  return new Promise((resolve) => (channel as AsyncChat).once("close", () => resolve()));
+}
+
 /** Collects what a socket receives, as latin1 text, until `text()` is read. */
 export function collect(socket: Duplex): { text: () => string; ended: () => boolean } {
   const parts: Buffer[] = [];
