@@ -1,0 +1,109 @@
+/**
+ * Serving a folder: a route handler that answers GET and HEAD with the
+ * files under a root directory. The body is the file's `fs.createReadStream`,
+ * queued as a producer: the channel pulls the next piece only when the
+ * socket has room, so a slow client holds one piece in memory, not the file.
+ */
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { HttpRequest } from "./request";
+import { type HttpResponse, text } from "./response";
+import type { RouteHandler } from "./router";
+
+/** Content types by file extension; anything else is `application/octet-stream`. */
+export const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  ".html": "text/html; charset=utf-8",
+  ".htm": "text/html; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".json": "application/json",
+  ".txt": "text/plain; charset=utf-8",
+  ".md": "text/markdown; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".webp": "image/webp",
+  ".ico": "image/x-icon",
+  ".wasm": "application/wasm",
+  ".pdf": "application/pdf",
+};
+
+/** Options of {@link serveStatic}. */
+export interface StaticOptions {
+  /** The file served for a directory. Default `index.html`. */
+  index?: string;
+  /** Bytes read from the file at a time (the size of each piece queued). Default 64 KiB. */
+  readSize?: number;
+}
+
+const NOT_FOUND = text(404, "404 Not Found\n");
+
+/**
+ * A handler serving the files under `root` for a route ending in `*`
+ * (`router.get("/static/*", serveStatic(dir))`): the rest of the path,
+ * percent-decoded, names the file. Paths that leave the root (`..`,
+ * symbolic links pointing outside it) and hidden files (a segment starting
+ * with `.`) are 404; a directory serves its index file, and a directory
+ * asked for without its final slash is redirected (301) to it.
+ */
+export function serveStatic(root: string, options: StaticOptions = {}): RouteHandler {
+  const index = options.index ?? "index.html";
+  const readSize = options.readSize ?? 64 * 1024;
+  const absoluteRoot = path.resolve(root);
+  let realRoot: Promise<string> | null = null;
+
+  return async (request: HttpRequest): Promise<HttpResponse> => {
+    const rest = request.params["*"] ?? "";
+    if (rest.includes("\0") || rest.split("/").some((segment) => segment.startsWith("."))) return NOT_FOUND;
+    realRoot ??= fs.promises.realpath(absoluteRoot);
+    const base = await realRoot;
+    let file = path.resolve(base, `.${path.posix.sep}${rest}`);
+    let real: string;
+    try {
+      real = await fs.promises.realpath(file);
+    } catch {
+      return NOT_FOUND;
+    }
+    if (real !== base && !real.startsWith(base + path.sep)) return NOT_FOUND;
+    let handle = await openFile(real);
+    if (handle === null) return NOT_FOUND;
+    let stat = await handle.stat();
+    if (stat.isDirectory()) {
+      await handle.close();
+      if (!request.path.endsWith("/")) {
+        return { status: 301, headers: { Location: `${request.path}/${request.query ? `?${request.query}` : ""}` }, body: "" };
+      }
+      file = path.join(real, index);
+      handle = await openFile(file);
+      if (handle === null) return NOT_FOUND;
+      stat = await handle.stat();
+    }
+    if (!stat.isFile()) {
+      await handle.close();
+      return NOT_FOUND;
+    }
+    const headers = {
+      "Content-Type": CONTENT_TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream",
+      "Last-Modified": stat.mtime.toUTCString(),
+    };
+    if (request.method === "HEAD" || stat.size === 0) {
+      await handle.close();
+      return { status: 200, headers, body: null, length: stat.size };
+    }
+    // Read exactly the size announced, even if the file grows meanwhile.
+    const body = fs.createReadStream("", { fd: handle, start: 0, end: stat.size - 1, highWaterMark: readSize });
+    return { status: 200, headers, body, length: stat.size };
+  };
+}
+
+async function openFile(file: string): Promise<fs.promises.FileHandle | null> {
+  try {
+    return await fs.promises.open(file, "r");
+  } catch {
+    return null;
+  }
+}
