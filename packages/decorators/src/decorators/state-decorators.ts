@@ -11,6 +11,8 @@ import { checkStateOptions, freezeOptions } from "./state-options";
 function addState(records: ClassRecords, state: StateRecord): void {
   if (records.states.some((s) => s.method === state.method)) {
     records.problems.push(`${state.method}: decorated twice (one method is one state)`);
+    // The second decorator's own mistakes are reported too, so that none is found only after a fix.
+    for (const problem of state.problems) records.problems.push(`${state.method}: ${problem}`);
     return;
   }
   records.states.push(state);

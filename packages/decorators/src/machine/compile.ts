@@ -166,7 +166,7 @@ function build(constructor: Function): Machine {
     const ownMaxLength = options.maxLength !== undefined;
     const maxLength = ownMaxLength ? options.maxLength! : options.stream ? Infinity : validLimit(classMax) ? classMax : DEFAULT_MAX_LENGTH;
     const budget = options.budget === undefined ? -1 : budgets.findIndex((b) => b.name === options.budget);
-    if (options.budget !== undefined && budget < 0) {
+    if (typeof options.budget === "string" && budget < 0) {
       problems.push(`${declaredIn}.${method}: options.budget names "${options.budget}", which is not in ${className}.budgets`);
     }
     const state: CompiledState = {
@@ -193,7 +193,8 @@ function build(constructor: Function): Machine {
     };
     states.push(state);
     byName.set(method, state);
-    if (options.next !== undefined) declaredNext.set(state, options.next);
+    // A `next` that is not an array of names was reported when decorating.
+    if (Array.isArray(options.next) && options.next.every((n) => typeof n === "string")) declaredNext.set(state, options.next);
   }
 
   for (const [state, names] of declaredNext) {
