@@ -3,7 +3,6 @@
  * channel messages both ways, a nick change and a quit seen by the other.
  */
 
-import { once } from "node:events";
 import { Client, type ConnectOptions, type MessageEvent } from "irc-framework";
 import { IrcServer } from "../server";
 
@@ -20,7 +19,7 @@ afterEach(async () => {
   // Wait for the server to close each connection, so the next test can take the same nicknames.
   await Promise.all(
     clients.splice(0).map((client) => {
-      const closed = once(client, "close");
+      const closed = next(client, "close");
       client.quit("test over");
       return closed;
     }),
@@ -117,7 +116,7 @@ describe("irc-framework clients", () => {
     await joined(bob, "#quits");
 
     const quit = next<{ nick: string; message: string }>(alice, "quit");
-    const closed = once(bob, "close");
+    const closed = next(bob, "close");
     bob.quit("see you later");
     clients.splice(clients.indexOf(bob), 1);
     expect(await quit).toMatchObject({ nick: "bob", message: "Quit: see you later" });

@@ -4,7 +4,8 @@
  */
 
 import * as net from "node:net";
-import { type IrcServerOptions, IrcServer } from "../server";
+import { IrcServer } from "../server";
+import type { IrcServerOptions } from "../settings";
 
 /** A numeric reply line, e.g. `numeric("433")` matches `:irc.local 433 ...`. */
 export function numeric(code: string): RegExp {
