@@ -21,6 +21,24 @@ export interface Transport {
   readonly closing: boolean;
 }
 
+/** How a {@link Client} is made. */
+export interface ClientOptions {
+  /** Its address, shown in its prefix. */
+  host: string;
+  /** The source of numerics sent to it. */
+  serverName: string;
+  /** Bytes of unsent output past which `onSendQueueExceeded` is called (once). */
+  maxSendQueue: number;
+  /**
+   * Milliseconds {@link Client.disconnect} waits for the last output (the
+   * ERROR line) to leave before it closes anyway: a peer that has stopped
+   * reading must not keep its connection open.
+   */
+  closeTimeout: number;
+  /** Drops the client; called after the send that passed the limit has returned. */
+  onSendQueueExceeded(client: Client): void;
+}
+
 /** One connection's user: nickname, ident, channels, and its output. */
 export class Client {
   /** The nickname as the client chose it, or null before NICK. */
@@ -45,27 +63,24 @@ export class Client {
   readonly #transport: Transport;
   readonly #serverName: string;
   readonly #maxSendQueue: number;
+  readonly #closeTimeout: number;
   readonly #onSendQueueExceeded: (client: Client) => void;
   #overflowing = false;
 
+  /** Its address, shown in its prefix. */
+  readonly host: string;
+
   /**
    * @param transport its connection
-   * @param host its address, shown in its prefix
-   * @param serverName the source of numerics sent to it
-   * @param maxSendQueue bytes of unread output past which `onSendQueueExceeded` is called (once)
-   * @param onSendQueueExceeded drops the client; called after the current send returns
+   * @param options who it is and its output limits, see {@link ClientOptions}
    */
-  constructor(
-    transport: Transport,
-    readonly host: string,
-    serverName: string,
-    maxSendQueue: number,
-    onSendQueueExceeded: (client: Client) => void,
-  ) {
+  constructor(transport: Transport, options: ClientOptions) {
     this.#transport = transport;
-    this.#serverName = serverName;
-    this.#maxSendQueue = maxSendQueue;
-    this.#onSendQueueExceeded = onSendQueueExceeded;
+    this.host = options.host;
+    this.#serverName = options.serverName;
+    this.#maxSendQueue = options.maxSendQueue;
+    this.#closeTimeout = options.closeTimeout;
+    this.#onSendQueueExceeded = options.onSendQueueExceeded;
   }
 
   /** `nick!user@host`, the source of what it says. */
@@ -131,15 +146,18 @@ export class Client {
   }
 
   /**
-   * Sends `ERROR :Closing Link: ...` and closes the connection, after what is
-   * queued (or at once, dropping it, when `flush` is false).
+   * Sends `ERROR :Closing Link: ...` and closes the connection once what is
+   * queued has been written, or after `closeTimeout` ms at the latest. With
+   * `flush` false it closes at once, dropping queued output.
    */
   disconnect(reason: string, flush = true): void {
-    if (this.#transport.closing || !flush) {
-      this.#transport.close();
+    const transport = this.#transport;
+    if (transport.closing || !flush) {
+      transport.close();
       return;
     }
-    this.#transport.push(formatMessage(null, "ERROR", [], `Closing Link: ${this.host} (${reason})`));
-    this.#transport.closeWhenDone();
+    transport.push(formatMessage(null, "ERROR", [], `Closing Link: ${this.host} (${reason})`));
+    transport.closeWhenDone();
+    setTimeout(() => transport.close(), this.#closeTimeout).unref();
   }
 }

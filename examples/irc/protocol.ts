@@ -49,9 +49,13 @@ export class IrcConnection extends Protocol {
     super(socket, { outputHighWaterMark: OUTPUT_HIGH_WATER_MARK });
     const settings = network.settings;
     this.#network = network;
-    this.client = new Client(this, hostOf(socket), settings.serverName, settings.maxSendQueue, (client) =>
-      network.quit(client, "Max SendQ exceeded", false),
-    );
+    this.client = new Client(this, {
+      host: hostOf(socket),
+      serverName: settings.serverName,
+      maxSendQueue: settings.maxSendQueue,
+      closeTimeout: settings.closeTimeout,
+      onSendQueueExceeded: (client) => network.quit(client, "Max SendQ exceeded", false),
+    });
     this.#context = { client: this.client, network };
     this.#flood = new TokenBucket(settings.floodBurst, settings.floodRate);
     this.#keepAlive = new KeepAlive({

@@ -28,6 +28,8 @@ export interface IrcServerOptions {
   maxChannelsPerClient?: number;
   /** Most targets of one PRIVMSG/NOTICE (407 beyond). Default 4. */
   maxTargets?: number;
+  /** Milliseconds a disconnected client's last output (its ERROR line) may take to leave before the connection is closed anyway. Default 5 s. */
+  closeTimeout?: number;
   /** Bytes of output queued for a client that does not read before it is dropped ("Max SendQ exceeded"). Default 1 MiB. */
   maxSendQueue?: number;
 }
@@ -57,6 +59,7 @@ export const DEFAULT_SETTINGS: IrcSettings = Object.freeze({
   maxChannelsPerClient: 20,
   maxTargets: 4,
   maxSendQueue: 1024 * 1024,
+  closeTimeout: 5000,
 });
 
 const NUMERIC_KEYS = [
@@ -69,6 +72,7 @@ const NUMERIC_KEYS = [
   "maxChannelsPerClient",
   "maxTargets",
   "maxSendQueue",
+  "closeTimeout",
 ] as const;
 
 /** Validates options and fills in the defaults; throws a `TypeError`/`RangeError` naming a bad option. */

@@ -157,6 +157,22 @@ describe("a server with a password", () => {
   });
 });
 
+describe("shutting down", () => {
+  it("tells every connected client the server is shutting down, then closes", async () => {
+    const irc = await testServer();
+    const registered = await irc.client("stayer");
+    const pending = await irc.connect();
+    await pending.sync();
+    const closing = irc.server.close();
+    expect(await registered.expect(/^ERROR /)).toBe("ERROR :Closing Link: 127.0.0.1 (Server shutting down)");
+    expect(await pending.expect(/^ERROR /)).toBe("ERROR :Closing Link: 127.0.0.1 (Server shutting down)");
+    await closing;
+    await registered.waitForClose();
+    await pending.waitForClose();
+    await irc.stop();
+  });
+});
+
 describe("the start-up entry point", () => {
   it("takes the password from the --password flag", async () => {
     const running = await start({ port: 0, host: "127.0.0.1", flags: { password: "flagged", "ping-interval": "30" } });
