@@ -4,6 +4,7 @@
  * resumes and delivers the rest in order.
  */
 
+import * as fc from "fast-check";
 import { InputOverflowError } from "@asynchat/core";
 import { createSocketPair } from "@asynchat/core/testing";
 import type { AsyncChatOptions, Terminator } from "@asynchat/core";
@@ -143,5 +144,25 @@ describe("pausing with readable()", () => {
     expect((errors[0] as InputOverflowError).limit).toBe(8);
     expect((errors[0] as InputOverflowError).length).toBe(9);
     expect(channel.closed).toBe(true);
+  });
+
+  it("gives the same frames, in order, however often it pauses and resumes", () => {
+    const lines = fc.array(fc.stringMatching(/^[a-z]{0,4}$/), { minLength: 1, maxLength: 30 });
+    fc.assert(
+      fc.property(lines, fc.array(fc.boolean(), { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 9 }), (texts, pauses, size) => {
+        const input = Buffer.from(texts.map((text) => `${text}\n`).join(""));
+        const channel = new Pausable();
+        let deliveredWhilePaused = 0;
+        channel.onFound = () => {
+          if (channel.paused) deliveredWhilePaused++;
+          channel.paused = pauses[channel.frames.length % pauses.length]!;
+        };
+        for (let at = 0; at < input.length; at += size) channel.handleRead(input.subarray(at, at + size));
+        for (let rounds = 0; channel.paused && rounds < 1000; rounds++) channel.resume();
+        expect(deliveredWhilePaused).toBe(0);
+        expect(channel.frames).toEqual(texts);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -4,6 +4,7 @@
  * and the order of frames as the bytes came.
  */
 
+import * as fc from "fast-check";
 import { assertSameFramesInEveryChunking, recordFrames } from "@asynchat/core/testing";
 import { bytes, CallLog, feed } from "../helpers";
 
@@ -132,5 +133,37 @@ describe("re-entrant callbacks", () => {
     feed(channel, "one\nbad\ntwo\n");
     expect(channel.frames).toEqual(["one", "bad", "two"]);
     expect(channel.failures).toEqual(["cannot handle bad"]);
+  });
+
+  it("gives the same frames when each next chunk is fed from inside a callback as when all are fed from outside", () => {
+    const text = fc.array(fc.constantFrom("ab", "\r\n", "\r", "\n", "x"), { maxLength: 30 }).map((parts) => parts.join(""));
+    fc.assert(
+      fc.property(text, fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 5 }), (input, sizes) => {
+        const data = bytes(input);
+        const chunks: Buffer[] = [];
+        for (let at = 0, i = 0; at < data.length; i++) {
+          const size = sizes[i % sizes.length]!;
+          chunks.push(data.subarray(at, at + size));
+          at += size;
+        }
+        const outside = new CallLog(["\r\n", "\n"]);
+        for (const chunk of chunks) outside.handleRead(chunk);
+
+        const inside = new CallLog(["\r\n", "\n"]);
+        let next = 1;
+        const feedNext = (): void => {
+          if (next < chunks.length) inside.handleRead(chunks[next++]!);
+        };
+        inside.onFound = feedNext;
+        inside.onData = feedNext;
+        if (chunks.length > 0) inside.handleRead(chunks[0]!);
+        // Whatever the callbacks did not feed (no callback ran) goes in from outside.
+        while (next < chunks.length) inside.handleRead(chunks[next++]!);
+
+        expect(inside.frames).toEqual(outside.frames);
+        expect(inside.pending).toBe(outside.pending);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

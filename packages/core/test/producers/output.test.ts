@@ -5,6 +5,7 @@
  */
 
 import { Readable } from "node:stream";
+import * as fc from "fast-check";
 import { AsyncChat, ProducerError, SimpleProducer, type Producer, type ProducerChunk } from "@asynchat/core";
 import { createSocketPair, type MemorySocket } from "@asynchat/core/testing";
 import { CallLog, once, readAll, sleep, tick, waitUntil } from "../helpers";
@@ -370,4 +371,61 @@ describe("failing producers", () => {
       expect(good.channel.closed).toBe(true);
     },
   );
+});
+
+describe("output order", () => {
+  type Op =
+    | { kind: "string"; text: string }
+    | { kind: "bytes"; text: string }
+    | { kind: "simple"; text: string; size: number }
+    | { kind: "async"; pieces: string[] }
+    | { kind: "iterable"; pieces: string[] };
+
+  const text = fc.string({ unit: fc.constantFrom("a", "b", "é", "\n"), maxLength: 40 });
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ kind: fc.constant("string" as const), text }),
+    fc.record({ kind: fc.constant("bytes" as const), text }),
+    fc.record({ kind: fc.constant("simple" as const), text, size: fc.integer({ min: 1, max: 16 }) }),
+    fc.record({ kind: fc.constant("async" as const), pieces: fc.array(text, { maxLength: 4 }) }),
+    fc.record({ kind: fc.constant("iterable" as const), pieces: fc.array(text, { maxLength: 4 }) }),
+  );
+
+  it("delivers any mix of pushes and producers whole and in order, through a small socket buffer", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 12 }), fc.integer({ min: 16, max: 256 }), async (ops, highWaterMark) => {
+        const { channel, far } = sender({ highWaterMark });
+        const received = readAll(far);
+        let expected = "";
+        for (const item of ops) {
+          switch (item.kind) {
+            case "string":
+              channel.push(item.text);
+              expected += item.text;
+              break;
+            case "bytes":
+              channel.push(Buffer.from(item.text));
+              expected += item.text;
+              break;
+            case "simple":
+              channel.pushWithProducer(new SimpleProducer(item.text, item.size));
+              expected += item.text;
+              break;
+            case "async": {
+              const pieces = item.pieces.filter((piece) => piece.length > 0);
+              expected += pieces.join("");
+              channel.pushWithProducer({ more: async () => pieces.shift() ?? "" });
+              break;
+            }
+            case "iterable":
+              channel.pushWithProducer(Readable.from(item.pieces.filter((piece) => piece.length > 0).map((piece) => Buffer.from(piece))));
+              expected += item.pieces.join("");
+              break;
+          }
+        }
+        channel.closeWhenDone();
+        expect((await received).toString()).toBe(expected);
+      }),
+      { numRuns: 150 },
+    );
+  });
 });
