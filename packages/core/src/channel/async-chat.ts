@@ -150,6 +150,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       return this.#mayFrame();
     },
     skipped: () => {
+      // Nothing reaches user code once input has stopped (the over-long frame's handling closed).
+      if (this.#inputStopped) return false;
       this.handleDiscardedFrameEnd();
       return this.#mayFrame();
     },

@@ -140,6 +140,24 @@ describe("maxLength", () => {
     await received;
   });
 
+  it("calls no hook for the end of an over-long frame once the default handling has closed the channel", () => {
+    const calls: string[] = [];
+    class Closing extends CallLog {
+      override handleDiscardedFrameEnd(): void {
+        calls.push("handleDiscardedFrameEnd");
+      }
+    }
+    for (const chunks of [["far too long\nnext\n"], ["far too", " long\nnext\n"]]) {
+      calls.length = 0;
+      const channel = new Closing("\n", null, { maxLength: 4 });
+      channel.on("error", () => undefined);
+      feed(channel, ...chunks);
+      expect(channel.closed).toBe(true);
+      expect(calls).toEqual([]);
+      expect(channel.frames).toEqual([]);
+    }
+  });
+
   it("has a finite default", () => {
     const channel = new AsyncChat();
     expect(Number.isFinite(channel.maxLength)).toBe(true);
