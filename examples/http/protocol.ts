@@ -8,7 +8,7 @@
  */
 
 import type { Duplex } from "node:stream";
-import { type AsyncChatError, ErrorCode } from "@asynchat/core";
+import { type AsyncChatError, ErrorCode, type Producer, type ProducerChunk, type ProducerSource, isProducer, producerFromIterable } from "@asynchat/core";
 import { type FrameRejection, Protocol, type ProtocolOptions, onBytes, onOverflow, onTerminator } from "@asynchat/decorators";
 import {
   CHUNKED_BODY,
@@ -102,6 +102,8 @@ export class HttpChannel extends Protocol {
   private pending: HttpRequest | null = null;
   /** `closeWhenDone` was asked while a handler ran: close after its response. */
   private closeAfterPending = false;
+  /** Streamed response bodies queued and not yet finished: no further request is read meanwhile. */
+  private streaming = 0;
 
   /**
    * @param socket the connection
@@ -216,6 +218,22 @@ export class HttpChannel extends Protocol {
     super.handleError(error);
   }
 
+  /** No further request is read while a handler runs or a streamed body is still going out. */
+  override readable(): boolean {
+    return this.streaming === 0 && super.readable();
+  }
+
+  /**
+   * Queues a streamed body, tracked: until it is exhausted no further
+   * request is read, so a client pipelining requests for files cannot make
+   * the server open them all at once; the output high-water mark cannot see
+   * a producer's bytes before they are pulled.
+   */
+  override pushWithProducer(source: ProducerSource): void {
+    this.streaming++;
+    super.pushWithProducer(new TrackedProducer(isProducer(source) ? source : producerFromIterable(source), this.streamFinished));
+  }
+
   /** Waits for a running handler's response before closing, so a graceful server close finishes the request. */
   override closeWhenDone(): void {
     if (this.pending !== null) {
@@ -307,6 +325,16 @@ export class HttpChannel extends Protocol {
     return "requestLine";
   };
 
+  /** A streamed body is exhausted (called while output is being moved: resume reading afterwards, not inside it). */
+  private readonly streamFinished = (): void => {
+    this.streaming--;
+    if (this.streaming === 0) queueMicrotask(this.resumeReading);
+  };
+
+  private readonly resumeReading = (): void => {
+    if (!this.closed) this.updateReading();
+  };
+
   private afterPending(): void {
     if (this.closeAfterPending) {
       this.closeAfterPending = false;
@@ -340,5 +368,38 @@ export class HttpChannel extends Protocol {
       this.closeWhenDone();
     }
     return undefined;
+  }
+}
+
+/** A producer that reports, once, that it is exhausted or dropped. */
+class TrackedProducer implements Producer {
+  readonly #source: Producer;
+  #finished: (() => void) | null;
+
+  constructor(source: Producer, finished: () => void) {
+    this.#source = source;
+    this.#finished = finished;
+  }
+
+  more(): ProducerChunk | Promise<ProducerChunk> {
+    const piece = this.#source.more();
+    if (typeof piece === "object" && "then" in piece) return piece.then((p) => this.#check(p));
+    return this.#check(piece);
+  }
+
+  discard(): void {
+    this.#source.discard?.();
+    this.#finish();
+  }
+
+  #check(piece: ProducerChunk): ProducerChunk {
+    if (piece.length === 0) this.#finish();
+    return piece;
+  }
+
+  #finish(): void {
+    const finished = this.#finished;
+    this.#finished = null;
+    finished?.();
   }
 }

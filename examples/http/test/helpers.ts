@@ -132,7 +132,7 @@ export function parseResponses(data: Buffer, heads: boolean[] = []): ParsedRespo
       const value = line.slice(colon + 1).trim();
       headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
     }
-    let body = Buffer.alloc(0);
+    let body: Buffer = Buffer.alloc(0);
     if (status >= 200) {
       const isHead = heads[finalIndex++] === true;
       if (!isHead && status !== 204 && status !== 304) {
