@@ -96,6 +96,7 @@ export function gc(): void {
     v8.setFlagsFromString("--expose-gc");
     collectGarbage = vm.runInNewContext("gc") as () => void;
   }
+  // Buffer memory is released in a second pass, once the first has collected its owners.
   collectGarbage();
   collectGarbage();
 }
