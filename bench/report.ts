@@ -10,7 +10,9 @@ import type { Row, Workload } from "./harness";
 export interface Measurement {
   workload: string;
   row: string;
-  status: "ok" | "failed" | "skipped";
+  status: "ok" | "failed" | "skipped" | "timeout";
+  /** For a timeout: the limit it ran past. */
+  timeoutSeconds?: number;
   /** Why it was skipped or how its input differs (e.g. scaled down). */
   note?: string;
   error?: string;
@@ -38,6 +40,8 @@ export interface Growth {
   large?: number;
   /** Time for the 4 MiB input over time for the 1 MiB input (linear: 4). */
   factor?: number;
+  /** The 4 MiB input timed out: `large` and `factor` are lower bounds. */
+  lowerBound?: boolean;
   note?: string;
 }
 
@@ -84,6 +88,9 @@ export function growths(measurements: readonly Measurement[], workloads: readonl
       if (s === undefined && l === undefined) continue;
       if (ok(s) && ok(l)) {
         result.push({ trap, row: row.name, small: s.secondsPerPass, large: l.secondsPerPass, factor: l.secondsPerPass / s.secondsPerPass });
+      } else if (ok(s) && l?.status === "timeout") {
+        const large = l.timeoutSeconds!;
+        result.push({ trap, row: row.name, small: s.secondsPerPass, large, factor: large / s.secondsPerPass, lowerBound: true });
       } else {
         result.push({ trap, row: row.name, note: (l ?? s)?.note ?? (l ?? s)?.error ?? "not measured" });
       }
@@ -118,6 +125,7 @@ export function checkTargets(measurements: readonly Measurement[], growth: reado
           if (g === undefined) continue;
           const description = `${row.name} trap (${trap}) grows <= ${target.atMost}x from 1 to 4 MiB`;
           if (g.factor === undefined) checks.push({ row: row.name, description, note: g.note ?? "not measured" });
+          else if (g.lowerBound && g.factor <= target.atMost) checks.push({ row: row.name, description, note: "4 MiB timed out" });
           else checks.push({ row: row.name, description, value: g.factor, met: g.factor <= target.atMost });
         }
       }
@@ -136,6 +144,10 @@ export function rate(x: number): string {
   if (x >= 1e6) return `${(x / 1e6).toFixed(x >= 1e7 ? 1 : 2)} M`;
   if (x >= 1e3) return `${(x / 1e3).toFixed(x >= 1e5 ? 0 : 1)} k`;
   return x.toFixed(1);
+}
+
+export function megabytes(x: number): string {
+  return x >= 10 ? Math.round(x).toLocaleString("en-US") : x.toFixed(x >= 1 ? 1 : 2);
 }
 
 export function duration(seconds: number): string {
@@ -166,14 +178,14 @@ export function throughputTable(measurements: readonly Measurement[], workloads:
       const cells: string[] = [w.label, row.name];
       if (m.status === "ok") {
         const vsLimit = ratio(measurements, w.id, row.name, LIMIT);
-        cells.push(rate(m.framesPerSecond!), Math.round(m.megabytesPerSecond!).toLocaleString("en-US"), vsLimit === undefined ? "-" : percent(vsLimit));
+        cells.push(rate(m.framesPerSecond!), megabytes(m.megabytesPerSecond!), vsLimit === undefined ? "-" : percent(vsLimit));
         if (withBaseline) {
           const vs = row.baseline === undefined ? undefined : ratio(measurements, w.id, row.name, row.baseline);
           cells.push(vs === undefined ? "" : `${percent(vs)} of ${row.baseline}`);
         }
         cells.push(m.single ? "1" : `${m.seconds!.length}x${m.reps}`, [m.single ? "one slow pass" : "", m.note ?? ""].filter(Boolean).join("; "));
       } else {
-        cells.push(m.status === "failed" ? "FAILED" : "-", "", "");
+        cells.push(m.status === "failed" ? "FAILED" : m.status === "timeout" ? "timeout" : "-", "", "");
         if (withBaseline) cells.push("");
         cells.push("", m.status === "failed" ? (m.error ?? "").split("\n")[0]! : (m.note ?? ""));
       }
@@ -192,7 +204,14 @@ export function growthTable(growth: readonly Growth[], workloads: readonly Workl
   const lines = growth.map((g) =>
     g.factor === undefined
       ? [label(g.trap), g.row, "", "", "-", g.note ?? ""]
-      : [label(g.trap), g.row, duration(g.small!), duration(g.large!), `${g.factor.toFixed(2)}x`, g.factor > 5 ? "superlinear" : ""],
+      : [
+          label(g.trap),
+          g.row,
+          duration(g.small!),
+          `${g.lowerBound ? "> " : ""}${duration(g.large!)}`,
+          `${g.lowerBound ? "> " : ""}${g.factor.toFixed(2)}x`,
+          g.factor > 5 ? "superlinear" : "",
+        ],
   );
   return table(["trap", "implementation", "1 MiB", "4 MiB", "growth", ""], lines, new Set([2, 3, 4]));
 }
