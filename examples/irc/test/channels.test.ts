@@ -408,6 +408,7 @@ describe("NICK and QUIT as peers see them", () => {
     bo.send("NICK bob2");
     expect(await bo.expect(/ NICK /)).toBe(":bo!~bo@127.0.0.1 NICK bob2");
     expect(await cy.expect(/ NICK /)).toBe(":bo!~bo@127.0.0.1 NICK bob2");
+    expect((await bo.sync()).some((l) => l.includes(" NICK "))).toBe(false);
     expect((await cy.sync()).some((l) => l.includes(" NICK "))).toBe(false);
     expect((await di.sync()).some((l) => l.includes(" NICK "))).toBe(false);
     cy.send("WHOIS bo");
