@@ -177,6 +177,8 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
         return;
       }
     }
+    // The decoded window belongs to the previous read: a caller may reuse its buffer for this one.
+    this.#windowChunk = null;
     super.handleRead(data);
   }
 

@@ -332,6 +332,22 @@ describe("what a handler is given", () => {
     expect(frames).toEqual(["héllo", "héllo", "cafe"]);
   });
 
+  it("is the text of each read, even when the caller reuses one buffer for successive reads", () => {
+    const frames: string[] = [];
+    class Latin1 extends Protocol {
+      @onTerminator("\n", { encoding: "latin1" })
+      line(text: string) {
+        frames.push(text);
+      }
+    }
+    const channel = new Latin1();
+    const buffer = Buffer.from("abc\nd\n", "latin1");
+    channel.handleRead(buffer);
+    buffer.write("xyz\nw\n", "latin1");
+    channel.handleRead(buffer);
+    expect(frames).toEqual(["abc", "d", "xyz", "w"]);
+  });
+
   it("is the frame without its terminator, empty frames included", () => {
     const frames: string[] = [];
     class Lines extends Protocol {
