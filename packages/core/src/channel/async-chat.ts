@@ -255,7 +255,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    */
   protected handleFrameEnd(chunk: Buffer, start: number, end: number): void {
     if (end > start) this.collectIncomingData(chunk.subarray(start, end));
-    this.foundTerminator();
+    // collectIncomingData may have closed the channel: then the frame's end is not delivered either.
+    if (!this.#inputStopped) this.foundTerminator();
   }
 
   /**

@@ -34,6 +34,17 @@ describe("nothing after close", () => {
     expect(channel.frames).toEqual([]);
   });
 
+  it("does not call foundTerminator for a frame whose last piece made collectIncomingData close, in any chunking", () => {
+    for (const chunks of [["abcd"], ["ab", "cd"], ["a", "bcd"]]) {
+      const channel = new CallLog(4);
+      channel.onData = (data) => {
+        if (data.includes("d")) channel.closeWhenDone();
+      };
+      feed(channel, ...chunks);
+      expect(channel.frames).toEqual([]);
+    }
+  });
+
   it("delivers no later frame after handleClose() in foundTerminator", async () => {
     const channel = new CallLog("\n");
     let closes = 0;
