@@ -129,6 +129,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   #listeners: Array<[string, (...args: any[]) => void]> = [];
 
   #idleTimer: NodeJS.Timeout | null = null;
+  #lingerTimer: NodeJS.Timeout | null = null;
   #frameTimer: NodeJS.Timeout | null = null;
   #framesEnded = 0;
   #framesEndedAtTimer = -1;
@@ -437,6 +438,22 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#inputStopped = true;
     this.#out.pushItem(CLOSE_MARKER);
     this.#scheduleFlush();
+    this.#startLingerTimer();
+  }
+
+  /**
+   * A closing channel whose peer takes none of its output for `closeTimeout`
+   * ms is destroyed: a client that never reads cannot keep it open. Output
+   * that moves (a `drain`) restarts the wait.
+   */
+  #startLingerTimer(): void {
+    const limit = this.#options.closeTimeout;
+    if (!Number.isFinite(limit) || this.#socket === null) return;
+    this.#lingerTimer = setTimeout(() => {
+      this.#lingerTimer = null;
+      if (this.#state === CLOSING) this.destroy();
+    }, limit);
+    this.#lingerTimer.unref();
   }
 
   /**
@@ -703,6 +720,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#listen(socket, "close", () => this.#onSocketClose());
     this.#listen(socket, "drain", () => {
       this.#blocked = false;
+      if (this.#lingerTimer !== null) this.#lingerTimer.refresh();
       if (this.#idleTimer !== null) this.#idleTimer.refresh();
       this.handleWrite();
       this.updateReading();
@@ -1081,6 +1099,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   }
 
   #stopTimers(): void {
+    if (this.#lingerTimer !== null) clearTimeout(this.#lingerTimer);
+    this.#lingerTimer = null;
     if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
     if (this.#frameTimer !== null) clearTimeout(this.#frameTimer);
     this.#idleTimer = null;

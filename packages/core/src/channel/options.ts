@@ -43,8 +43,9 @@ export interface AsyncChatOptions {
    */
   deliverPartialFrameAtEnd?: boolean;
   /**
-   * Milliseconds a closing channel waits for its last output to be flushed
-   * before it destroys the socket anyway. Default 5000.
+   * Milliseconds a closing channel (after `closeWhenDone()` or `close()`)
+   * waits without the peer taking any of its remaining output before it
+   * destroys the socket anyway. Default 5000.
    */
   closeTimeout?: number;
 }
