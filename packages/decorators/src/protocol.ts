@@ -376,6 +376,8 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
    * its limit. A byte count of 0 is an empty frame handled at once.
    */
   #enter(state: CompiledState, previous: CompiledState | null): void {
+    /** The state is armed again after its handler stayed on an empty frame. */
+    let again = false;
     for (;;) {
       this.#state = state;
       if (state.budget >= 0 && (previous === null || previous.budget !== state.budget)) {
@@ -399,6 +401,13 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
           count,
         );
       }
+      if (count === 0 && again) {
+        throw new ProtocolStateError(
+          ProtocolErrorCode.BAD_TERMINATOR,
+          `${this.#machine.className}.${state.name}: the handler stayed after an empty frame and the byte count is 0 again, which would deliver empty frames forever`,
+          count,
+        );
+      }
       if (count > 0) this.setTerminator(count);
       this.#announce(previous, state);
       if (count > limit) {
@@ -411,18 +420,16 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
       // An empty frame, at once.
       const frame = state.encoding !== null ? "" : EMPTY;
       const result = state.stream ? state.handler.call(this, frame, true) : state.handler.call(this, frame);
-      if (result === undefined || result === null) {
-        // Staying would deliver empty frames forever; wait for the next byte instead.
-        this.setTerminator(0);
-        return;
-      }
       if (isPromiseLike(result)) {
         this.setTerminator(0);
         this.#wait(result, state);
         return;
       }
+      // Staying arms the count again, as after any frame.
+      const next = result === undefined || result === null ? state : this.#resolve(state, result);
+      again = next === state;
       previous = state;
-      state = this.#resolve(state, result);
+      state = next;
     }
   }
 

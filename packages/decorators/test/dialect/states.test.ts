@@ -4,8 +4,8 @@
  * handler is given, and the `state` event.
  */
 
-import { Protocol, type StateChange, onBytes, onTerminator } from "@asynchat/decorators";
-import { feed } from "../helpers";
+import { Protocol, ProtocolErrorCode, ProtocolStateError, type StateChange, onBytes, onTerminator } from "@asynchat/decorators";
+import { errorsOf, feed } from "../helpers";
 
 describe("the initial state", () => {
   it("is the first decorated method", () => {
@@ -213,6 +213,37 @@ describe("@onBytes", () => {
       ["z", 1],
     ]);
     expect(channel.state).toBe("prefix");
+  });
+});
+
+describe("@onBytes with a computed count of 0", () => {
+  class Queue extends Protocol {
+    seen: string[] = [];
+    sizes: number[] = [];
+    @onBytes((self: Queue) => self.sizes.shift() ?? 2, { encoding: "latin1" })
+    item(data: string) {
+      this.seen.push(`[${data}]`);
+    }
+  }
+
+  it("arms the count again when the handler stays after the empty frame", () => {
+    const channel = new Queue();
+    channel.sizes = [0, 3];
+    feed(channel, "abcdefgh");
+    expect(channel.seen).toEqual(["[]", "[abc]", "[de]", "[fg]"]);
+    expect(channel.getTerminator()).toBe(1);
+  });
+
+  it("errors the channel, rather than swallowing input, when the count is 0 again after staying", () => {
+    const channel = new Queue();
+    channel.sizes = [0, 0, 0];
+    const errors = errorsOf(channel);
+    feed(channel, "abc");
+    expect(channel.seen).toEqual(["[]"]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(ProtocolStateError);
+    expect((errors[0] as ProtocolStateError).code).toBe(ProtocolErrorCode.BAD_TERMINATOR);
+    expect(channel.closing).toBe(true);
   });
 });
 
