@@ -438,17 +438,23 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#inputStopped = true;
     this.#out.pushItem(CLOSE_MARKER);
     this.#scheduleFlush();
-    this.#startLingerTimer();
+    this.#updateLingerTimer();
   }
 
   /**
    * A closing channel whose peer takes none of its output for `closeTimeout`
-   * ms is destroyed: a client that never reads cannot keep it open. Output
-   * that moves (a `drain`) restarts the wait.
+   * ms is destroyed: a client that never reads cannot keep it open. The
+   * timer runs only while the socket is full; a `drain` stops it.
    */
-  #startLingerTimer(): void {
+  #updateLingerTimer(): void {
+    const waiting = this.#state === CLOSING && this.#blocked;
+    if (!waiting) {
+      if (this.#lingerTimer !== null) clearTimeout(this.#lingerTimer);
+      this.#lingerTimer = null;
+      return;
+    }
     const limit = this.#options.closeTimeout;
-    if (!Number.isFinite(limit) || this.#socket === null) return;
+    if (this.#lingerTimer !== null || !Number.isFinite(limit)) return;
     this.#lingerTimer = setTimeout(() => {
       this.#lingerTimer = null;
       if (this.#state === CLOSING) this.destroy();
@@ -513,6 +519,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       if (!this.#writeBatch(socket)) {
         this.#blocked = true;
         this.#owesDrain = true;
+        this.#updateLingerTimer();
         return;
       }
       if (out.peek() === CLOSE_MARKER && !this.#awaitingProducer) {
@@ -720,7 +727,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#listen(socket, "close", () => this.#onSocketClose());
     this.#listen(socket, "drain", () => {
       this.#blocked = false;
-      if (this.#lingerTimer !== null) this.#lingerTimer.refresh();
+      this.#updateLingerTimer();
       if (this.#idleTimer !== null) this.#idleTimer.refresh();
       this.handleWrite();
       this.updateReading();
