@@ -214,8 +214,14 @@ function splitTarget(target: string, method: string, head: RequestHead): number 
 export function parseField(line: string, fields: string[]): number {
   const colon = line.indexOf(":");
   if (colon <= 0) return 400;
-  const name = line.slice(0, colon).toLowerCase();
-  if (!isToken(name)) return 400;
+  // One pass checks the name is a token and whether it needs lowercasing.
+  let upper = false;
+  for (let i = 0; i < colon; i++) {
+    const c = line.charCodeAt(i);
+    if (c > 127 || TCHAR[c] === 0) return 400;
+    if (c >= 0x41 && c <= 0x5a) upper = true;
+  }
+  const name = upper ? line.slice(0, colon).toLowerCase() : line.slice(0, colon);
   let start = colon + 1;
   let end = line.length;
   for (; start < end; start++) {

@@ -21,6 +21,7 @@ import {
   parseFieldLine,
   parseRequestLine,
 } from "./parse";
+import { coarseNow } from "./date";
 import { HttpRequest } from "./request";
 import {
   CLOSE,
@@ -126,7 +127,7 @@ export class HttpChannel extends Protocol {
     const head = this.head;
     const status = parseRequestLine(line, head);
     if (status !== 0) return this.refuse(status);
-    head.startedAt = Date.now();
+    head.startedAt = coarseNow();
     return this.headerLine;
   }
 
@@ -137,7 +138,7 @@ export class HttpChannel extends Protocol {
     if (line.length === 0) return this.endOfHead();
     const status = parseFieldLine(line, head);
     if (status !== 0) return this.refuse(status);
-    if (Date.now() - head.startedAt > this.settings.headersTimeout) return this.refuse(408);
+    if (coarseNow() - head.startedAt > this.settings.headersTimeout) return this.refuse(408);
     return undefined;
   }
 

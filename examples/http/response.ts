@@ -5,7 +5,7 @@
  * ({@link PreparedResponse}) and is then sent as one cached buffer.
  */
 
-import { type ProducerSource, isProducer } from "@asynchat/core";
+import { type Producer, type ProducerChunk, type ProducerSource, isProducer, producerFromIterable } from "@asynchat/core";
 import { ChunkedProducer } from "./chunked";
 import { httpDate } from "./date";
 import { hasForbiddenValueChar, isToken } from "./parse";
@@ -268,7 +268,8 @@ export function writeResponse(
     out.push(body);
   } else {
     out.push(text);
-    out.pushWithProducer(chunked ? new ChunkedProducer(stream!) : stream!);
+    if (chunked) out.pushWithProducer(new ChunkedProducer(stream!));
+    else out.pushWithProducer(length >= 0 ? new ExactLengthProducer(stream!, length) : stream!);
   }
   return mode === CLOSE;
 }
@@ -282,4 +283,36 @@ function checkedLength(length: number): number {
 export function errorResponse(status: number): string {
   const body = `${status} ${STATUS_TEXT[status] ?? "Error"}\n`;
   return `${statusLine(status)}Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nDate: ${httpDate()}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+/**
+ * Hands on a streamed body whose Content-Length was announced, and fails
+ * (the channel then closes) if the source ends early or gives more: the
+ * client must not take what follows for the rest of the body.
+ */
+class ExactLengthProducer implements Producer {
+  readonly #source: Producer;
+  #left: number;
+
+  constructor(source: ProducerSource, length: number) {
+    this.#source = isProducer(source) ? source : producerFromIterable(source);
+    this.#left = length;
+  }
+
+  more(): ProducerChunk | Promise<ProducerChunk> {
+    const piece = this.#source.more();
+    return typeof piece === "object" && "then" in piece ? piece.then((p) => this.#count(p)) : this.#count(piece);
+  }
+
+  discard(): void {
+    this.#source.discard?.();
+  }
+
+  #count(piece: ProducerChunk): ProducerChunk {
+    const length = typeof piece === "string" ? Buffer.byteLength(piece, "utf8") : piece.length;
+    if (length === 0 && this.#left > 0) throw new Error(`The body ended ${this.#left} bytes short of its Content-Length`);
+    this.#left -= length;
+    if (this.#left < 0) throw new Error("The body is longer than its Content-Length");
+    return piece;
+  }
 }

@@ -190,6 +190,36 @@ describe("error responses", () => {
   });
 });
 
+describe("streamed bodies with a length", () => {
+  async function* pieces(...texts: string[]): AsyncGenerator<string> {
+    for (const piece of texts) yield piece;
+  }
+
+  it("closes the connection when a streamed body ends short of its Content-Length, or runs past it", async () => {
+    const router = new Router()
+      .get("/short", () => ({ status: 200, length: 10, body: pieces("abc", "def") }))
+      .get("/long", () => ({ status: 200, length: 4, body: pieces("abc", "defgh") }))
+      .get("/exact", () => ({ status: 200, length: 6, body: pieces("abc", "def") }));
+    const server = new HttpServer(router);
+    const { port } = await server.listen(0, "127.0.0.1");
+    try {
+      const exact = await exchange(port, "GET /exact HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+      expect(parseResponses(exact.data)[0]!.body.toString()).toBe("abcdef");
+      for (const p of ["/short", "/long"]) {
+        const { data, closed } = await exchange(port, `GET ${p} HTTP/1.1\r\nHost: test\r\n\r\n${NEXT}`);
+        const text = data.toString("latin1");
+        expect(text.startsWith("HTTP/1.1 200 OK\r\n")).toBe(true);
+        // Nothing after the broken body: the pipelined request is not answered.
+        expect(text.split("HTTP/1.1 ").length).toBe(2);
+        expect(text.endsWith("abcdef") || text.endsWith("abc")).toBe(true);
+        expect(closed).toBe(true);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe("timeouts", () => {
   let t: TestServer;
 
