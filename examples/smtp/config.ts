@@ -60,14 +60,21 @@ export const SMTP_DEFAULTS = Object.freeze({
 
 /** What every session of one server shares. */
 export interface SmtpContext {
+  /** The server's name (greeting, EHLO, Received). */
   readonly hostname: string;
+  /** The replies that depend on the configuration. */
   readonly replies: ServerReplies;
+  /** Where messages are delivered. */
   readonly maildir: Maildir;
+  /** See {@link SmtpServerOptions.maxMessageSize}. */
   readonly maxMessageSize: number;
+  /** See {@link SmtpServerOptions.maxRecipients}. */
   readonly maxRecipients: number;
+  /** See {@link SmtpServerOptions.maxErrors}. */
   readonly maxErrors: number;
   /** The TLS context for STARTTLS, or null when no certificate is configured. */
   readonly secureContext: tls.SecureContext | null;
+  /** See {@link SmtpServerOptions.tlsHandshakeTimeout}. */
   readonly tlsHandshakeTimeout: number;
   /** The channel options of each session (timeouts). */
   readonly channelOptions: AsyncChatOptions;
