@@ -131,6 +131,24 @@ describe("maxLength of a state", () => {
     expect(channel.state).toBe("header");
   });
 
+  it("closes the channel over a larger count when there is no @onOverflow method", async () => {
+    class Sized extends Protocol {
+      readonly seen: string[] = [];
+      @onBytes(() => 10, { maxLength: 9 })
+      body() {
+        this.seen.push("body");
+      }
+    }
+    const channel = new Sized();
+    const errors = errorsOf(channel);
+    feed(channel, "0123456789");
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: ErrorCode.FRAME_TOO_LONG, limit: 9, length: 10 });
+    expect(channel.seen).toEqual([]);
+    await tick();
+    expect(channel.closed).toBe(true);
+  });
+
   it("of Infinity lets a frame of any length through", () => {
     class Unlimited extends Protocol {
       readonly seen: number[] = [];

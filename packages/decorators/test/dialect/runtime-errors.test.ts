@@ -6,7 +6,16 @@
 
 import type * as net from "node:net";
 import { ChatServer } from "@asynchat/core";
-import { Protocol, ProtocolErrorCode, ProtocolStateError, type StateChange, onBytes, onError, onTerminator } from "@asynchat/decorators";
+import {
+  Protocol,
+  ProtocolErrorCode,
+  ProtocolStateError,
+  type StateChange,
+  onBytes,
+  onError,
+  onOverflow,
+  onTerminator,
+} from "@asynchat/decorators";
 import { closeEvent, collect, errorsOf, feed, rawConnect, tick, waitUntil } from "../helpers";
 
 /** Answers a line with whatever the test put in `answer`. */
@@ -195,6 +204,29 @@ describe("a computed terminator that is invalid", () => {
     expect(errors[0]).toBeInstanceOf(ProtocolStateError);
     expect((errors[0] as ProtocolStateError).code).toBe(ProtocolErrorCode.BAD_TERMINATOR);
     expect(errors[0]!.message).toMatch(/^Computed\.body: /);
+  });
+});
+
+describe("an @onOverflow method naming its next state wrongly", () => {
+  it("errors its channel with ERR_PROTOCOL_NEXT_STATE once the dropped frame has ended", async () => {
+    class BadRecovery extends Protocol {
+      readonly seen: string[] = [];
+      @onTerminator("\n", { encoding: "latin1", maxLength: 2 })
+      line(text: string) {
+        this.seen.push(text);
+      }
+      @onOverflow
+      tooLong(): unknown {
+        return "nowhere";
+      }
+    }
+    const channel = new BadRecovery();
+    const errors = errorsOf(channel);
+    const closed = closeEvent(channel);
+    feed(channel, "ok\ntoo long", " still\nnever\n");
+    await closed;
+    expect(channel.seen).toEqual(["ok"]);
+    expect(errors.map((e) => (e as ProtocolStateError).code)).toEqual(["ERR_FRAME_TOO_LONG", ProtocolErrorCode.BAD_NEXT_STATE]);
   });
 });
 

@@ -449,3 +449,55 @@ describe("the `state` event", () => {
     expect(seen).toEqual([["bulk", 5]]);
   });
 });
+
+describe("a handler that acts on its channel mid-dispatch", () => {
+  it("gets no further frame after closing the channel, even from the same read", async () => {
+    class Closer extends Protocol {
+      seen: string[] = [];
+      @onTerminator("\n", { encoding: "latin1" })
+      line(text: string) {
+        this.seen.push(text);
+        if (text === "close") this.close();
+      }
+    }
+    const channel = new Closer();
+    feed(channel, "a\nclose\nb\nc\n");
+    feed(channel, "d\n");
+    await Promise.resolve();
+    expect(channel.seen).toEqual(["a", "close"]);
+  });
+
+  it("gets no further frame after closeWhenDone, even from the same read", () => {
+    class Quitter extends Protocol {
+      seen: string[] = [];
+      @onBytes(2, { encoding: "latin1" })
+      pair(text: string) {
+        this.seen.push(text);
+        if (text === "qq") this.closeWhenDone();
+      }
+    }
+    const channel = new Quitter();
+    feed(channel, "abqqcdef");
+    expect(channel.seen).toEqual(["ab", "qq"]);
+  });
+
+  it("has bytes it feeds itself framed after the rest of the current read, in order", () => {
+    class Injector extends Protocol {
+      seen: string[] = [];
+      @onTerminator("\n", { encoding: "latin1" })
+      line(text: string): unknown {
+        this.seen.push(text);
+        if (text === "inject") this.handleRead(Buffer.from("injected\n", "latin1"));
+        return text === "count" ? this.count : undefined;
+      }
+      @onBytes(3, { encoding: "latin1" })
+      count(data: string): unknown {
+        this.seen.push(`count ${data}`);
+        return this.line;
+      }
+    }
+    const channel = new Injector();
+    feed(channel, "inject\ncount\nabc", "tail\n");
+    expect(channel.seen).toEqual(["inject", "count", "count abc", "injected", "tail"]);
+  });
+});
