@@ -112,6 +112,20 @@ describe("message size", () => {
   });
 });
 
+describe("interrupted messages", () => {
+  it("removes the partial file from tmp/ when the client disconnects in the middle of a message", async () => {
+    await withServer({}, async (t) => {
+      const client = await inData(t.port);
+      await client.write(Buffer.alloc(4 * FLUSH_BYTES, "partial line\r\n"));
+      while ((await listMaildir(t.maildir, "tmp")).length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      client.destroy();
+      while ((await listMaildir(t.maildir, "tmp")).length > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(await listMaildir(t.maildir)).toEqual([]);
+      expect(t.server.sessions.size).toBe(0);
+    });
+  });
+});
+
 describe("bare line endings in the body (SMTP smuggling, CVE-2023-51764)", () => {
   const smuggled = "MAIL FROM:<evil@example.test>\r\nRCPT TO:<victim@example.test>\r\nDATA\r\nSubject: smuggled\r\n\r\nsmuggled\r\n";
 
