@@ -191,7 +191,7 @@ describe("a RESP-like protocol (header lines, then a counted bulk, then back)", 
     expect(calls).toEqual(RESP_CALLS);
   });
 
-  it("makes the same calls when fed one byte, two bytes, random pieces or whole", () => {
+  it("is fed one byte at a time, two at a time, in random pieces and whole among those chunkings", () => {
     const names = [...chunkings(bytes(RESP_TRANSCRIPT))].map((c) => c.name);
     expect(names).toEqual(expect.arrayContaining(["whole", "1-byte", "2-byte", expect.stringMatching(/^random/)]));
   });
