@@ -4,6 +4,7 @@
  * never answered.
  */
 
+import * as net from "node:net";
 import { Router } from "../router";
 import { HttpServer } from "../server";
 import { type TestServer, exchange, parseResponses, startServer } from "./helpers";
@@ -186,6 +187,24 @@ describe("error responses", () => {
       expect(errors).toHaveLength(4);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe("the connection cap", () => {
+  it("answers a connection over maxConnections with 503 and closes it", async () => {
+    const t = await startServer({ maxConnections: 1 });
+    const first = net.connect(t.port, "127.0.0.1");
+    try {
+      await new Promise((resolve) => first.once("connect", resolve));
+      // Let the server accept the first one before the second arrives.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const { data, closed } = await exchange(t.port, NEXT);
+      expect(parseResponses(data).map((r) => r.status)).toEqual([503]);
+      expect(closed).toBe(true);
+    } finally {
+      first.destroy();
+      await t.server.close();
     }
   });
 });

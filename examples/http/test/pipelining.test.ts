@@ -116,6 +116,16 @@ describe("pipelining and connection handling", () => {
     socket.destroy();
   });
 
+  it("answers a client that ends its side right after the request, then closes", async () => {
+    const socket = net.connect(t.port, "127.0.0.1");
+    const received: Buffer[] = [];
+    socket.on("data", (chunk) => received.push(chunk));
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.end(`GET /delay?ms=20 HTTP/1.1\r\n${HOST}\r\nGET /hello/half HTTP/1.1\r\n${HOST}\r\n`);
+    await new Promise((resolve) => socket.once("close", resolve));
+    expect(parseResponses(Buffer.concat(received)).map((r) => r.body.toString())).toEqual(["waited 20 ms\n", "Hello, half!\n"]);
+  });
+
   it("finishes a request whose handler is running when the server closes gracefully", async () => {
     const own = await startServer();
     const pending = exchange(own.port, `GET /delay?ms=150 HTTP/1.1\r\n${HOST}\r\n`);
