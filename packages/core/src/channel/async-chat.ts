@@ -92,6 +92,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   #terminator: Terminator = null;
   #terminatorKind: NormalTerminator["kind"] = "all";
+  /** While a piece of a byte-count frame is being collected: the count before it, else -1. */
+  #countBeforePiece = -1;
   #lastString: string | null = null;
   #lastStringNormal: NormalTerminator | null = null;
   /** The terminator in force when the last frame ended, and which of it matched. */
@@ -170,6 +172,9 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#options = resolveChannelOptions(options);
     this.#framer = new Framer(this.#sink);
     this.#framer.maxLength = this.#options.maxLength;
+    // Subclasses written asynchat-style get asynchat's exact collectIncomingData pieces;
+    // those that take ranges themselves (Protocol) get them without the copy that costs.
+    this.#framer.coalesceHeld = this.handleFrameData === AsyncChat.prototype.handleFrameData;
     if (socket !== undefined && socket !== null) this.#bind(socket);
   }
 
@@ -246,7 +251,22 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * Subclasses that frame without allocating (like `Protocol`) override it.
    */
   protected handleFrameData(chunk: Buffer, start: number, end: number): void {
-    this.collectIncomingData(chunk.subarray(start, end));
+    if (this.#terminatorKind === "count") this.#collectCounted(chunk, start, end, this.#framer.remaining + (end - start));
+    else this.collectIncomingData(chunk.subarray(start, end));
+  }
+
+  /**
+   * Hands on a piece of a byte-count frame. As in asynchat, `getTerminator()`
+   * called from `collectIncomingData` still reports the count before the
+   * piece (`before`); it counts the piece once the call returns.
+   */
+  #collectCounted(chunk: Buffer, start: number, end: number, before: number): void {
+    this.#countBeforePiece = before;
+    try {
+      this.collectIncomingData(chunk.subarray(start, end));
+    } finally {
+      this.#countBeforePiece = -1;
+    }
   }
 
   /**
@@ -255,7 +275,10 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * then `foundTerminator`.
    */
   protected handleFrameEnd(chunk: Buffer, start: number, end: number): void {
-    if (end > start) this.collectIncomingData(chunk.subarray(start, end));
+    if (end > start) {
+      if (this.#terminatorKind === "count" && this.#matchedIndex < 0) this.#collectCounted(chunk, start, end, end - start);
+      else this.collectIncomingData(chunk.subarray(start, end));
+    }
     // collectIncomingData may have closed the channel: then the frame's end is not delivered either.
     if (!this.#inputStopped) this.foundTerminator();
   }
@@ -281,6 +304,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       // The common switch to a byte count: nothing to normalise.
       this.#terminator = terminator;
       this.#terminatorKind = "count";
+      this.#countBeforePiece = -1;
       this.#framer.setCount(terminator);
       this.#afterTerminatorChange();
       return;
@@ -309,6 +333,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     // element that matched even if the caller changes their array later.
     this.#terminator = normal.kind === "any" ? normal.value : terminator;
     this.#terminatorKind = normal.kind;
+    this.#countBeforePiece = -1;
     this.#framer.setTerminator(normal);
     this.#afterTerminatorChange();
   }
@@ -323,7 +348,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * byte count, which reports the bytes still missing (0 once reached).
    */
   getTerminator(): Terminator {
-    return this.#terminatorKind === "count" ? this.#framer.remaining : this.#terminator;
+    if (this.#terminatorKind !== "count") return this.#terminator;
+    return this.#countBeforePiece >= 0 ? this.#countBeforePiece : this.#framer.remaining;
   }
 
   /**
@@ -645,13 +671,17 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   }
 
   /**
-   * Closes the channel now: unread input and queued output are dropped,
-   * what was already written to the socket is still flushed (for up to
-   * `closeTimeout` ms), then the socket is destroyed. `close` is emitted
-   * once the socket has closed. Idempotent.
+   * Closes the channel now: unread input is dropped and no more input is
+   * framed. Data already pushed (strings and bytes at the head of the FIFO,
+   * up to the first producer) is still written, so a last reply such as
+   * "421 Timeout" pushed from `handleError` or `@onError` leaves; producers
+   * not yet drained are dropped. What the socket holds is flushed for up to
+   * `closeTimeout` ms, then the socket is destroyed. `close` is emitted once
+   * the socket has closed. Idempotent.
    */
   close(): void {
     if (this.#state === CLOSED) return;
+    this.#writeLastWords();
     this.#shutDown();
     const socket = this.#socket;
     if (socket === null) {
@@ -674,6 +704,18 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       clearTimeout(timer);
       socket.destroy();
     });
+  }
+
+  /** Writes the pushed data at the head of the FIFO, if the socket can still take it. */
+  #writeLastWords(): void {
+    const socket = this.#socket;
+    if (socket === null || !socket.writable || (this.#upgrade !== null && this.#upgrade.phase === "handshake")) return;
+    const batch = this.#batch;
+    for (let head = this.#out.peek(); typeof head === "string" || Buffer.isBuffer(head); head = this.#out.peek()) {
+      batch.push(head);
+      this.#out.shift();
+    }
+    this.#writeBatch(socket);
   }
 
   /** Closes the channel at once: the socket is destroyed without flushing. Idempotent. */
