@@ -41,6 +41,8 @@ export type ProtocolOptions = AsyncChatOptions;
 export type FrameRejection = FrameTooLongError | BareLineEndingError | BudgetExceededError;
 
 const EMPTY = Buffer.alloc(0);
+/** Empty frames (byte counts of 0) one entry may handle in a row before it is taken for a loop. */
+const MAX_EMPTY_FRAMES = 10_000;
 
 /** Node's Buffer has `latin1Slice` (what `toString("latin1", ...)` calls) without the argument checks; it is not in the typings. */
 type FastSlices = Buffer & { latin1Slice(start: number, end: number): string };
@@ -378,6 +380,8 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   #enter(state: CompiledState, previous: CompiledState | null): void {
     /** The state is armed again after its handler stayed on an empty frame. */
     let again = false;
+    /** Empty frames handled in a row without reading a byte. */
+    let emptyFrames = 0;
     for (;;) {
       this.#state = state;
       if (state.budget >= 0 && (previous === null || previous.budget !== state.budget)) {
@@ -417,6 +421,14 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
         return;
       }
       if (count > 0) return;
+      if (++emptyFrames > MAX_EMPTY_FRAMES) {
+        // Zero-count states that keep naming each other would never read another byte.
+        throw new ProtocolStateError(
+          ProtocolErrorCode.BAD_TERMINATOR,
+          `${this.#machine.className}.${state.name}: ${MAX_EMPTY_FRAMES} empty frames in a row without reading a byte; byte counts of 0 loop`,
+          count,
+        );
+      }
       // An empty frame, at once.
       const frame = state.encoding !== null ? "" : EMPTY;
       const result = state.stream ? state.handler.call(this, frame, true) : state.handler.call(this, frame);
