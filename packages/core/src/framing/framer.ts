@@ -216,17 +216,17 @@ export class Framer {
   }
 
   /**
-   * Removes and returns the input not framed yet (held bytes first, then the
-   * rest of the current chunk, then queued chunks), leaving the terminator
-   * and the frame in progress as they are. Used when the rest of the stream
-   * changes hands, as in a TLS upgrade.
+   * Removes and returns the input not framed yet (the rest of the current
+   * chunk, then queued chunks), leaving the terminator and the frame in
+   * progress as they are. Used when the rest of the stream changes hands,
+   * as in a TLS upgrade.
    */
   takeUnframed(): Buffer[] {
     const taken: Buffer[] = [];
-    if (this.#held !== null) taken.push(this.#held);
+    // Held bytes (a possible start of the terminator) stay: they belong to the frame in
+    // progress, and the input after the hand-over decides whether they end it.
     if (this.#chunk !== null && this.#pos < this.#chunk.length) taken.push(this.#chunk.subarray(this.#pos));
     for (const chunk of this.#queue) taken.push(chunk);
-    this.#held = null;
     this.#chunk = null;
     this.#pos = 0;
     this.#queue = [];
