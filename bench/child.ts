@@ -14,11 +14,15 @@ import { chunk, scenarioOf } from "./workloads";
 
 const collectGarbage: () => void = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
-async function pass(frame: FrameFunction, chunks: readonly Buffer[], expected: Counter, what: string): Promise<Counter> {
+/** What the last pass framed with, kept alive until the next pass has run (when the job says so). */
+let retained: unknown = null;
+
+async function pass(frame: FrameFunction, chunks: readonly Buffer[], job: Job, what: string): Promise<Counter> {
   const counter: Counter = { frames: 0, bytes: 0 };
-  const pending = frame(chunks, counter);
-  if (pending !== undefined) await pending;
-  checkCounter(counter, expected, what);
+  let framed = frame(chunks, counter);
+  if (framed instanceof Promise) framed = await framed;
+  checkCounter(counter, job.expected, what);
+  if (job.retain) retained = framed;
   return counter;
 }
 
@@ -28,7 +32,7 @@ async function timed(frame: FrameFunction, chunks: readonly Buffer[], job: Job, 
   let counter: Counter = { frames: 0, bytes: 0 };
   const cpuStart = process.cpuUsage();
   const start = process.hrtime.bigint();
-  for (let i = 0; i < reps; i++) counter = await pass(frame, chunks, job.expected, what);
+  for (let i = 0; i < reps; i++) counter = await pass(frame, chunks, job, what);
   const wall = Number(process.hrtime.bigint() - start) / 1e9;
   const cpu = process.cpuUsage(cpuStart);
   return { seconds: (cpu.user + cpu.system) / 1e6, wall, counter };
@@ -66,6 +70,7 @@ async function main(): Promise<void> {
     }
     result = { seconds, wallSeconds, reps, counter, inputBytes: input.length };
   }
+  if (retained !== null && retained !== undefined && typeof retained !== "object") throw new Error(`${row.name} returned ${typeof retained}`);
   process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));
 }
 

@@ -55,9 +55,20 @@ export interface Workload {
 
 /**
  * Frames every chunk, in order, as one stream. Counts frames and content
- * bytes into `counter`. May return a promise (stream-based implementations).
+ * bytes into `counter`. Returns (or resolves to) the object that did the
+ * framing (a channel, a parser, a stream), if any: the harness keeps the last
+ * one alive until the next pass has run, as a server keeps some connection
+ * open. V8 drops the hidden classes of a class once no instance of it is
+ * left (after a couple of full collections); the next instance then gets new
+ * ones, the optimized code and inline caches built on the old ones are lost,
+ * and after a few such generations the caches go megamorphic for good. A
+ * benchmark that creates one channel per pass and collects garbage between
+ * passes would measure that decay rather than framing (`--no-retain` does).
  */
-export type FrameFunction = (chunks: readonly Buffer[], counter: Counter) => void | Promise<void>;
+export type FrameFunction = (chunks: readonly Buffer[], counter: Counter) => Framed | Promise<Framed>;
+
+/** What a {@link FrameFunction} hands back to be kept alive, or nothing. */
+export type Framed = object | undefined | void;
 
 /** A target a row is expected to meet; checked and printed after the run. */
 export type Target =
@@ -95,10 +106,14 @@ export interface Job {
   slowMs: number;
   /** Stop adding runs once the timed runs have taken this long. */
   budgetMs: number;
+  /** Keep what the last pass framed with alive until the next pass (see {@link FrameFunction}). */
+  retain: boolean;
 }
 
 /** Options of a benchmark run that rows may consult. */
 export interface RunOptions {
+  /** Keep each pass's channel or parser alive until the next pass (default; see {@link FrameFunction}). */
+  retain: boolean;
   /** Skip inputs a row is known to take tens of seconds on (e.g. CPython's asynchat on the traps). */
   skipSlowTraps: boolean;
 }

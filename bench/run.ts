@@ -13,6 +13,7 @@
  *   --clock cpu|wall     time runs by the child's CPU time (user + system, default) or wall clock
  *   --workloads a,b,e    only these workloads (`e` means e1 and e4)
  *   --rows limit,split2  only these rows (by name, case-insensitive)
+ *   --no-retain          let each pass's channel or parser die before the next (see FrameFunction in harness.ts)
  *   --skip-slow-traps    leave out the traps for rows that take tens of seconds on them
  *   --timeout S          give up on one child after S seconds (default 240; reported, not a failure)
  */
@@ -47,7 +48,15 @@ interface Options extends RunOptions {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const options: Options = { runs: 5, clock: "cpu", workloads: null, rows: null, skipSlowTraps: false, timeoutSeconds: 240 };
+  const options: Options = {
+    runs: 5,
+    clock: "cpu",
+    workloads: null,
+    rows: null,
+    retain: true,
+    skipSlowTraps: false,
+    timeoutSeconds: 240,
+  };
   const list = (value: string | undefined, flag: string) => {
     if (value === undefined || value === "") throw new Error(`${flag} needs a comma-separated list`);
     return value.split(",").map((s) => s.trim().toLowerCase());
@@ -75,6 +84,9 @@ function parseArgs(argv: readonly string[]): Options {
         options.clock = clock;
         break;
       }
+      case "--no-retain":
+        options.retain = false;
+        break;
       case "--skip-slow-traps":
         options.skipSlowTraps = true;
         break;
@@ -148,6 +160,7 @@ async function measure(row: Row, file: string, workload: Workload, options: Opti
     minRunMs: 200,
     slowMs: 3000,
     budgetMs: 20_000,
+    retain: options.retain,
   };
   const command = isExternal(row)
     ? row.command(job)
@@ -239,6 +252,11 @@ async function main(): Promise<void> {
   out.push(`Median of up to ${options.runs} timed runs after a warm-up, by ${clock}.`);
   out.push(`Each implementation and workload in its own process, one at a time. "runs" is runs x passes per run.`);
   out.push(`Frames: lines; for RESP a header and a body each. MB/s counts input bytes (10^6).`);
+  out.push(
+    options.retain
+      ? "A new channel or parser per pass; the previous one is kept alive meanwhile, as on a server with an open connection."
+      : "--no-retain: a new channel or parser per pass, the previous one left to die (hidden classes may be rebuilt).",
+  );
   const busy = Math.max(loadStart, os.loadavg()[0]!);
   if (busy > os.cpus().length / 2) {
     out.push(`Note: the machine was busy (load average up to ${busy.toFixed(1)} on ${os.cpus().length} cores); expect noise.`);

@@ -4,11 +4,13 @@
  * joins them. A frame that arrived as one piece (it lies inside one read) is
  * used as it is, since `Buffer.concat` of one element still copies. For RESP
  * the header handler switches to a byte count and the body handler back to
- * CRLF. Fed with `handleRead`, no socket.
+ * CRLF; it parses the header with the same helper as the limit row, so the
+ * two differ only in framing. Fed with `handleRead`, no socket.
  */
 
 import { AsyncChat } from "@asynchat/core";
 import type { Counter, NodeRow } from "../harness";
+import { bulkLength } from "../scenarios/resp";
 
 const EMPTY = Buffer.alloc(0);
 
@@ -59,9 +61,7 @@ class RespCounter extends Collecting {
     const frame = this.takeFrame();
     this.frames++;
     if (this.#body < 0) {
-      if (frame[0] !== 0x24) throw new Error(`bad header ${JSON.stringify(frame.toString("latin1"))}`);
-      const length = Number(frame.toString("latin1", 1));
-      if (!Number.isSafeInteger(length) || length < 0) throw new Error(`bad length ${frame.toString("latin1")}`);
+      const length = bulkLength(frame);
       this.#body = length;
       this.setTerminator(length + 2);
     } else {
@@ -74,10 +74,11 @@ class RespCounter extends Collecting {
   }
 }
 
-function run(channel: Collecting, chunks: readonly Buffer[], counter: Counter): void {
+function run(channel: Collecting, chunks: readonly Buffer[], counter: Counter): Collecting {
   for (let i = 0; i < chunks.length; i++) channel.handleRead(chunks[i]!);
   counter.frames = channel.frames;
   counter.bytes = channel.bytes;
+  return channel;
 }
 
 export const row: NodeRow = {

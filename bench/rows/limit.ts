@@ -7,10 +7,10 @@
  */
 
 import type { Counter, NodeRow } from "../harness";
+import { bulkLength } from "../scenarios/resp";
 
 const CR = 13;
 const LF = 10;
-const DOLLAR = 36;
 
 /** Joins the pieces of a frame that spans reads (the last piece ends before the LF). */
 function join(pieces: Buffer[], tail: Buffer): Buffer {
@@ -58,17 +58,6 @@ function frameLines(chunks: readonly Buffer[], counter: Counter): void {
   counter.bytes = bytes;
 }
 
-function parseLength(header: Buffer): number {
-  if (header[0] !== DOLLAR || header.length < 2) throw new Error(`bad header ${JSON.stringify(header.toString("latin1"))}`);
-  let n = 0;
-  for (let i = 1; i < header.length; i++) {
-    const digit = header[i]! - 48;
-    if (digit < 0 || digit > 9) throw new Error(`bad header ${JSON.stringify(header.toString("latin1"))}`);
-    n = n * 10 + digit;
-  }
-  return n;
-}
-
 function checkBodyEnd(frame: Buffer, length: number): void {
   if (frame[length] !== CR || frame[length + 1] !== LF) throw new Error("body not followed by CRLF");
 }
@@ -109,7 +98,7 @@ function frameResp(chunks: readonly Buffer[], counter: Counter): void {
           break;
         }
         frames++;
-        body = parseLength(header);
+        body = bulkLength(header);
         pos = scan;
         piecesLength = 0;
       } else {

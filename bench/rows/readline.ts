@@ -7,7 +7,7 @@
  */
 
 import { EventEmitter } from "node:events";
-import { createInterface } from "node:readline";
+import { type Interface, createInterface } from "node:readline";
 import type { Counter, NodeRow } from "../harness";
 
 /** Just enough of a readable stream for readline: `data`/`end` events, pause and resume. */
@@ -21,7 +21,7 @@ class FeedInput extends EventEmitter {
   }
 }
 
-function frameLines(chunks: readonly Buffer[], counter: Counter): void {
+function frameLines(chunks: readonly Buffer[], counter: Counter): Interface {
   let frames = 0;
   let bytes = 0;
   const input = new FeedInput();
@@ -35,6 +35,7 @@ function frameLines(chunks: readonly Buffer[], counter: Counter): void {
   lines.close();
   counter.frames = frames;
   counter.bytes = bytes;
+  return lines;
 }
 
 export const row: NodeRow = {

@@ -7,7 +7,7 @@
 import RedisParser from "redis-parser";
 import type { Counter, NodeRow } from "../harness";
 
-function frameResp(chunks: readonly Buffer[], counter: Counter): void {
+function frameResp(chunks: readonly Buffer[], counter: Counter): RedisParser {
   let replies = 0;
   let bytes = 0;
   const parser = new RedisParser({
@@ -24,6 +24,7 @@ function frameResp(chunks: readonly Buffer[], counter: Counter): void {
   for (let i = 0; i < chunks.length; i++) parser.execute(chunks[i]!);
   counter.frames = 2 * replies;
   counter.bytes = bytes;
+  return parser;
 }
 
 export const row: NodeRow = {

@@ -6,10 +6,11 @@
  */
 
 import { once } from "node:events";
+import type { Transform } from "node:stream";
 import split2 from "split2";
 import type { Counter, NodeRow } from "../harness";
 
-async function frameLines(chunks: readonly Buffer[], counter: Counter): Promise<void> {
+async function frameLines(chunks: readonly Buffer[], counter: Counter): Promise<Transform> {
   let frames = 0;
   let bytes = 0;
   const splitter = split2();
@@ -25,6 +26,7 @@ async function frameLines(chunks: readonly Buffer[], counter: Counter): Promise<
   await ended;
   counter.frames = frames;
   counter.bytes = bytes;
+  return splitter;
 }
 
 export const row: NodeRow = {

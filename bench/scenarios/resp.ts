@@ -17,6 +17,24 @@ export function respBody(length: number): Buffer {
   return Buffer.alloc(length, record);
 }
 
+/**
+ * The body length in a header line `$<digits>` (without its CRLF). Throws on
+ * anything else. Shared by the rows that parse headers themselves, so they
+ * do the same application work and differ only in framing.
+ */
+export function bulkLength(header: Buffer): number {
+  if (header[0] !== 0x24 || header.length < 2 || header.length > 16) {
+    throw new Error(`bad header ${JSON.stringify(header.toString("latin1"))}`);
+  }
+  let n = 0;
+  for (let i = 1; i < header.length; i++) {
+    const digit = header[i]! - 48;
+    if (digit < 0 || digit > 9) throw new Error(`bad header ${JSON.stringify(header.toString("latin1"))}`);
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
 export const scenario: Scenario<RespSpec> = {
   name: "resp",
   framing: "resp",
