@@ -2,8 +2,8 @@
  * Measures one row on one input, in a process of its own:
  * `node --expose-gc bench/dist/child.js <row module> '<job JSON>'`.
  *
- * Builds the input, runs one warm-up pass (which also calibrates how many
- * passes make a run long enough to time), then the timed runs. Every pass is
+ * Builds the input, runs one pass (which calibrates how many passes make a
+ * run long enough to time), one untimed warm-up run, then the timed runs. Every pass is
  * checked against the expected frame count and content bytes: a row that
  * frames wrongly fails instead of looking fast. Prints one JSON line
  * ({@link ChildResult}) on stdout.
@@ -57,6 +57,8 @@ async function main(): Promise<void> {
     result = { seconds: [warm.seconds], wallSeconds: [warm.wall], reps: 1, counter: warm.counter, inputBytes: input.length, single: true };
   } else {
     const reps = Math.max(1, Math.min(100, Math.ceil(job.minRunMs / (warm.wall * 1000))));
+    // One untimed run of full length: a single short pass does not warm the JIT up.
+    await timed(frame, chunks, job, reps, what);
     const seconds: number[] = [];
     const wallSeconds: number[] = [];
     let spent = 0;
