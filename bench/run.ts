@@ -157,7 +157,7 @@ async function measure(row: Row, file: string, workload: Workload, options: Opti
     spec,
     expected: scenarioOf(spec).expected(spec),
     runs: options.runs,
-    minRunMs: 200,
+    minRunMs: 500,
     slowMs: 3000,
     budgetMs: 20_000,
     retain: options.retain,
