@@ -1,0 +1,235 @@
+/**
+ * String commands: GET, SET (NX, XX, GET, EX, PX, EXAT, PXAT, KEEPTTL),
+ * GETSET, MGET, MSET, APPEND, STRLEN, INCR, DECR, INCRBY, DECRBY.
+ */
+
+import type { Args } from "../args";
+import { ErrorReplies, arityError, expireTimeError } from "../errors";
+import { INT64_MAX, INT64_MIN, type Int64, addInt64, parseInteger } from "../integers";
+import { type Keyspace, encodeText, encodeValue, valueLength, valueStart } from "../keyspace";
+import { Replies, replies } from "../reply";
+import type { Session } from "../session";
+import type { CommandSpec } from "./table";
+
+const NX = 1;
+const XX = 2;
+const GET = 4;
+const KEEPTTL = 8;
+const EX = 16;
+const PX = 32;
+const EXAT = 64;
+const PXAT = 128;
+const ANY_EXPIRY = EX | PX | EXAT | PXAT;
+
+const SET_EXPIRE_ERROR = expireTimeError("set");
+
+/**
+ * The expiry time (ms since the epoch) a SET option asks for, or null after
+ * replying with the error (not an integer, not positive, overflowing).
+ */
+export function absoluteExpiry(args: Args, index: number, unit: 1 | 1000, relative: boolean, error: Buffer): number | null {
+  const value = args.integer(index);
+  if (value === null) {
+    replies.raw(ErrorReplies.NOT_INTEGER);
+    return null;
+  }
+  if (value <= 0) {
+    replies.raw(error);
+    return null;
+  }
+  const base = relative ? Date.now() : 0;
+  if (typeof value === "number") return value * unit + base;
+  // Beyond the safe range: check as Redis does that the time stays within 64 bits.
+  if (unit === 1000 && value > INT64_MAX / 1000n) {
+    replies.raw(error);
+    return null;
+  }
+  const at = value * BigInt(unit) + BigInt(base);
+  if (at > INT64_MAX) {
+    replies.raw(error);
+    return null;
+  }
+  return Number(at);
+}
+
+/** Stores `value` under the key in argument `i`, clearing its expiry time unless `keepExpiry`. */
+function store(keyspace: Keyspace, args: Args, i: number, value: Buffer, keepExpiry = false): void {
+  if (keepExpiry) keyspace.replace(args.text(i), value);
+  else keyspace.set(args.text(i), value);
+}
+
+function set(session: Session, args: Args): void {
+  let flags = 0;
+  let expiryIndex = 0;
+  for (let i = 3; i < args.count; i++) {
+    const last = i === args.count - 1;
+    if (args.is(i, "nx") && (flags & XX) === 0) flags |= NX;
+    else if (args.is(i, "xx") && (flags & NX) === 0) flags |= XX;
+    else if (args.is(i, "get")) flags |= GET;
+    else if (args.is(i, "keepttl") && (flags & ANY_EXPIRY) === 0) flags |= KEEPTTL;
+    else if (!last && args.is(i, "ex") && (flags & (KEEPTTL | PX | EXAT | PXAT)) === 0) (flags |= EX), (expiryIndex = ++i);
+    else if (!last && args.is(i, "px") && (flags & (KEEPTTL | EX | EXAT | PXAT)) === 0) (flags |= PX), (expiryIndex = ++i);
+    else if (!last && args.is(i, "exat") && (flags & (KEEPTTL | EX | PX | PXAT)) === 0) (flags |= EXAT), (expiryIndex = ++i);
+    else if (!last && args.is(i, "pxat") && (flags & (KEEPTTL | EX | PX | EXAT)) === 0) (flags |= PXAT), (expiryIndex = ++i);
+    else {
+      replies.raw(ErrorReplies.SYNTAX);
+      return;
+    }
+  }
+  const keyspace = session.server.keyspace;
+  if (flags === 0) {
+    // The common case, kept short.
+    store(keyspace, args, 1, encodeValue(args.buffer(2), args.start(2), args.end(2)));
+    replies.raw(Replies.OK);
+    return;
+  }
+  const key = args.text(1);
+  let at = 0;
+  if ((flags & ANY_EXPIRY) !== 0) {
+    const seconds = (flags & (EX | EXAT)) !== 0;
+    const expiry = absoluteExpiry(args, expiryIndex, seconds ? 1000 : 1, (flags & (EX | PX)) !== 0, SET_EXPIRE_ERROR);
+    if (expiry === null) return;
+    at = expiry;
+  }
+  const old = keyspace.get(key);
+  if ((flags & GET) !== 0) {
+    if (old === undefined) replies.nil();
+    else replies.encodedValue(old);
+  }
+  if (((flags & NX) !== 0 && old !== undefined) || ((flags & XX) !== 0 && old === undefined)) {
+    if ((flags & GET) === 0) replies.nil();
+    return;
+  }
+  const value = encodeValue(args.buffer(2), args.start(2), args.end(2));
+  if ((flags & KEEPTTL) !== 0) keyspace.replace(key, value);
+  else keyspace.set(key, value);
+  if (at !== 0) keyspace.setExpiry(key, at);
+  if ((flags & GET) === 0) replies.raw(Replies.OK);
+}
+
+function get(session: Session, args: Args): void {
+  const value = session.server.keyspace.get(args.text(1));
+  if (value === undefined) replies.nil();
+  else replies.encodedValue(value);
+}
+
+function getset(session: Session, args: Args): void {
+  const keyspace = session.server.keyspace;
+  const old = keyspace.get(args.text(1));
+  store(keyspace, args, 1, encodeValue(args.buffer(2), args.start(2), args.end(2)));
+  if (old === undefined) replies.nil();
+  else replies.encodedValue(old);
+}
+
+function mget(session: Session, args: Args): void {
+  const keyspace = session.server.keyspace;
+  replies.arrayHeader(args.count - 1);
+  for (let i = 1; i < args.count; i++) {
+    const value = keyspace.get(args.text(i));
+    if (value === undefined) replies.nil();
+    else replies.encodedValue(value);
+  }
+}
+
+function mset(session: Session, args: Args): void {
+  if (args.count % 2 === 0) {
+    replies.raw(MSET_ARITY);
+    return;
+  }
+  const keyspace = session.server.keyspace;
+  for (let i = 1; i < args.count; i += 2) store(keyspace, args, i, encodeValue(args.buffer(i + 1), args.start(i + 1), args.end(i + 1)));
+  replies.raw(Replies.OK);
+}
+
+function append(session: Session, args: Args): void {
+  const keyspace = session.server.keyspace;
+  const old = keyspace.get(args.text(1));
+  const added = args.length(2);
+  if (old === undefined) {
+    store(keyspace, args, 1, encodeValue(args.buffer(2), args.start(2), args.end(2)));
+    replies.integer(added);
+    return;
+  }
+  const start = valueStart(old);
+  const oldLength = old.length - start - 2;
+  const total = oldLength + added;
+  if (total > session.server.settings.maxBulkLength) {
+    replies.raw(ErrorReplies.STRING_TOO_LONG);
+    return;
+  }
+  const joined = Buffer.allocUnsafe(total);
+  old.copy(joined, 0, start, start + oldLength);
+  args.buffer(2).copy(joined, oldLength, args.start(2), args.end(2));
+  store(keyspace, args, 1, encodeValue(joined, 0, total), true);
+  replies.integer(total);
+}
+
+function strlen(session: Session, args: Args): void {
+  const value = session.server.keyspace.get(args.text(1));
+  replies.integer(value === undefined ? 0 : valueLength(value));
+}
+
+/** INCRBY's core: adds `delta` to the integer stored at the key in argument 1 (0 if none), keeping its expiry time. */
+function incrementBy(session: Session, args: Args, delta: Int64): void {
+  const keyspace = session.server.keyspace;
+  const old = keyspace.get(args.text(1));
+  let current: Int64 = 0;
+  if (old !== undefined) {
+    const parsed = parseInteger(old, valueStart(old), old.length - 2);
+    if (parsed === null) {
+      replies.raw(ErrorReplies.NOT_INTEGER);
+      return;
+    }
+    current = parsed;
+  }
+  const result = addInt64(current, delta);
+  if (result === null) {
+    replies.raw(ErrorReplies.OVERFLOW);
+    return;
+  }
+  store(keyspace, args, 1, encodeText(String(result)), true);
+  replies.integer(result);
+}
+
+function incr(session: Session, args: Args): void {
+  incrementBy(session, args, 1);
+}
+
+function decr(session: Session, args: Args): void {
+  incrementBy(session, args, -1);
+}
+
+function incrby(session: Session, args: Args): void {
+  const delta = args.integer(2);
+  if (delta === null) replies.raw(ErrorReplies.NOT_INTEGER);
+  else incrementBy(session, args, delta);
+}
+
+function decrby(session: Session, args: Args): void {
+  const delta = args.integer(2);
+  if (delta === null) replies.raw(ErrorReplies.NOT_INTEGER);
+  else if (delta === INT64_MIN) replies.raw(ErrorReplies.DECREMENT_OVERFLOW);
+  else incrementBy(session, args, -delta);
+}
+
+const MSET_ARITY = arityError("mset");
+
+const READ = ["readonly", "fast"] as const;
+const WRITE = ["write", "denyoom"] as const;
+const WRITE_FAST = ["write", "denyoom", "fast"] as const;
+const ONE_KEY = [1, 1, 1] as const;
+
+/** The string commands. */
+export const stringCommands: readonly CommandSpec[] = [
+  { name: "get", arity: 2, flags: READ, keys: ONE_KEY, run: get },
+  { name: "set", arity: -3, flags: WRITE, keys: ONE_KEY, run: set },
+  { name: "getset", arity: 3, flags: WRITE_FAST, keys: ONE_KEY, run: getset },
+  { name: "mget", arity: -2, flags: READ, keys: [1, -1, 1], run: mget },
+  { name: "mset", arity: -3, flags: WRITE, keys: [1, -1, 2], run: mset },
+  { name: "append", arity: 3, flags: WRITE_FAST, keys: ONE_KEY, run: append },
+  { name: "strlen", arity: 2, flags: READ, keys: ONE_KEY, run: strlen },
+  { name: "incr", arity: 2, flags: WRITE_FAST, keys: ONE_KEY, run: incr },
+  { name: "decr", arity: 2, flags: WRITE_FAST, keys: ONE_KEY, run: decr },
+  { name: "incrby", arity: 3, flags: WRITE_FAST, keys: ONE_KEY, run: incrby },
+  { name: "decrby", arity: 3, flags: WRITE_FAST, keys: ONE_KEY, run: decrby },
+];

@@ -1,0 +1,266 @@
+/**
+ * One client connection as a declarative protocol. RESP2 requests are
+ * either inline lines or multibulk arrays of bulk strings:
+ *
+ * - `request` reads a line (ended by LF, an optional CR before it is
+ *   dropped). `*<n>` starts a multibulk command; anything else is an inline
+ *   command, run at once.
+ * - `bulkHeader` reads `$<length>` and `bulkData` the length plus CR LF, once
+ *   per argument: binary-safe, never searched for line ends.
+ * - `pipeline` is the fast path: when the read already holds the whole
+ *   command (and maybe more after it), they are taken as one byte-count
+ *   frame, scanned in place, and run one after the other.
+ *
+ * Replies go through the shared reply writer, so all the replies to one
+ * read leave as one write. Malformed input gets Redis's
+ * `-ERR Protocol error: ...` and the connection is closed once it is sent.
+ */
+
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import { type FrameRejection, Protocol, onClose, onOverflow, onBytes, onTerminator } from "@asynchat/decorators";
+import { Args } from "./args";
+import { commands } from "./commands";
+import { ProtocolErrors, expectedDollar } from "./errors";
+import { splitInline } from "./inline";
+import { parseSafeInteger } from "./integers";
+import { type ReplySink, replies } from "./reply";
+import { PipelineScan } from "./scan";
+import type { ServerState, Session } from "./session";
+
+/** The argument table every connection uses in turn (commands run one at a time). */
+const args = new Args();
+/** The pipeline scan, sharing that table. */
+const scan = new PipelineScan(args);
+
+const EMPTY = Buffer.alloc(0);
+
+function peerOf(socket: Duplex): string {
+  const { remoteAddress, remotePort } = socket as Partial<Socket>;
+  return remoteAddress === undefined ? "?" : `${remoteAddress}:${remotePort ?? 0}`;
+}
+
+/** A RESP client connection: frames requests, runs commands, replies. */
+export class RespConnection extends Protocol implements Session, ReplySink {
+  /** The longest line (inline command, `*` or `$` header) unless the server sets another. */
+  static override defaultMaxLength = 64 * 1024;
+
+  /** {@inheritDoc Session.id} */
+  readonly id: number;
+  /** {@inheritDoc Session.name} */
+  name: string | null = null;
+  /** {@inheritDoc Session.server} */
+  readonly server: ServerState;
+  /** {@inheritDoc Session.peer} */
+  readonly peer: string;
+  /** {@inheritDoc Session.connectedAt} */
+  readonly connectedAt = Date.now();
+
+  /** Arguments still expected by the multibulk command being read frame by frame, and those read. */
+  #expected = 0;
+  #gathered: Buffer[] | null = null;
+  /** Bytes of the next bulk string plus its CR LF (read by `bulkData`'s count). */
+  private bulkLength = 0;
+  /** Bytes of the scanned pipeline (read by `pipeline`'s count), and its first command's argument count. */
+  private pipelineLength = 0;
+  #pipelineFirstCount = 0;
+  /** The read and offset where the frame being handled ended, while it is handled. */
+  #frameChunk: Buffer | null = null;
+  #frameEnd = 0;
+
+  /**
+   * @param socket the accepted connection
+   * @param server the shared state; the client is counted in it now
+   */
+  constructor(socket: Duplex, server: ServerState) {
+    const settings = server.settings;
+    super(socket, {
+      maxLength: settings.maxInlineLength,
+      idleTimeout: settings.idleTimeout,
+      frameTimeout: settings.frameTimeout,
+    });
+    this.server = server;
+    this.id = server.nextClientId();
+    this.peer = peerOf(socket);
+    server.sessions.add(this);
+    server.connectionsReceived++;
+  }
+
+  // ------------------------------------------------------------ states
+
+  /** A request line: the `*<count>` of a multibulk command, or an inline command. */
+  @onTerminator("\n", { initial: true, next: ["bulkHeader", "pipeline"] })
+  request(line: Buffer): "bulkHeader" | "pipeline" | undefined {
+    let end = line.length;
+    if (end > 0 && line[end - 1] === 13) end--;
+    if (end > 0 && line[0] === 42) return this.#multibulk(line, end);
+    this.#inline(line, end);
+    return undefined;
+  }
+
+  /** `$<length>` before each argument of a multibulk command. */
+  @onTerminator("\r\n", { next: ["bulkData"] })
+  bulkHeader(line: Buffer): "bulkData" | undefined {
+    if (line.length === 0 || line[0] !== 36) {
+      this.#protocolError(expectedDollar(line.length === 0 ? 13 : line[0]!));
+      return undefined;
+    }
+    const length = parseSafeInteger(line, 1, line.length);
+    if (!(length >= 0 && length <= this.server.settings.maxBulkLength)) {
+      this.#protocolError(ProtocolErrors.INVALID_BULK_LENGTH);
+      return undefined;
+    }
+    this.bulkLength = length + 2;
+    return "bulkData";
+  }
+
+  /** One argument and its CR LF; the command runs once its last argument is in. */
+  @onBytes((self: RespConnection) => self.bulkLength, { maxLength: Infinity, next: ["bulkHeader", "request"] })
+  bulkData(data: Buffer): "bulkHeader" | "request" | undefined {
+    const length = data.length - 2;
+    if (data[length] !== 13 || data[length + 1] !== 10) {
+      this.#protocolError(ProtocolErrors.MISSING_CRLF);
+      return undefined;
+    }
+    const gathered = this.#gathered!;
+    gathered.push(length === 0 ? EMPTY : data.subarray(0, length));
+    if (gathered.length < this.#expected) return "bulkHeader";
+    this.#gathered = null;
+    scan.invalidate();
+    args.reserve(gathered.length);
+    for (let i = 0; i < gathered.length; i++) {
+      args.buffers[i] = gathered[i]!;
+      args.starts[i] = 0;
+      args.ends[i] = gathered[i]!.length;
+    }
+    this.#execute(0, gathered.length);
+    return "request";
+  }
+
+  /** Whole commands found in one read by the scan: run them all. */
+  @onBytes((self: RespConnection) => self.pipelineLength, { maxLength: Infinity, next: ["request"] })
+  pipeline(data: Buffer): "request" | undefined {
+    if (!scan.holds(this, data)) {
+      // The table was used by another connection meanwhile (this one waited for its output to drain): scan again.
+      const end = scan.scan(this, data, 0, data.length, this.#pipelineFirstCount, this.server.settings);
+      if (end !== data.length) {
+        this.#protocolError(ProtocolErrors.INVALID_MULTIBULK_LENGTH);
+        return undefined;
+      }
+    }
+    replies.begin(this);
+    const firstSlots = scan.firstSlots;
+    const counts = scan.counts;
+    const total = scan.commands;
+    for (let i = 0; i < total && !this.closing; i++) commands.execute(this, args.select(firstSlots[i]!, counts[i]!));
+    const used = firstSlots[total - 1]! + counts[total - 1]!;
+    scan.invalidate();
+    args.release(used);
+    return "request";
+  }
+
+  /** A line longer than the limit: Redis's error for it, then close. */
+  @onOverflow
+  lineTooLong(_error: FrameRejection, state: string): void {
+    this.#protocolError(state === "bulkHeader" ? ProtocolErrors.TOO_BIG_BULK_COUNT : ProtocolErrors.TOO_BIG_INLINE);
+  }
+
+  /** The client is gone: forget it and any replies still gathered for it. */
+  @onClose
+  disconnected(): void {
+    this.server.sessions.delete(this);
+    replies.forget(this);
+    this.#gathered = null;
+  }
+
+  // ------------------------------------------------------------ Session
+
+  /** Sends the replies so far, then closes (QUIT). */
+  quit(): void {
+    this.closeWhenDone();
+  }
+
+  // ------------------------------------------------------------ channel hooks
+
+  /** Remembers where the frame ended in its read, for the pipeline scan. */
+  protected override handleFrameEnd(chunk: Buffer, start: number, end: number): void {
+    this.#frameChunk = chunk;
+    this.#frameEnd = end;
+    try {
+      super.handleFrameEnd(chunk, start, end);
+    } finally {
+      this.#frameChunk = null;
+    }
+  }
+
+  /**
+   * Frames a read, then hands the replies to it over at once: the channel
+   * writes them as one buffer (the writer's own hand-over, a microtask
+   * later, is the safety net for frames handled outside a read).
+   */
+  override handleRead(data: Uint8Array): void {
+    super.handleRead(data);
+    replies.flushFor(this);
+  }
+
+  /** Replies gathered for this client leave before the close marker. */
+  override closeWhenDone(): void {
+    replies.flushFor(this);
+    super.closeWhenDone();
+  }
+
+  /** The client ended its side: answer what it sent, then close. */
+  override handleEndOfInput(): void {
+    replies.flushFor(this);
+    super.handleEndOfInput();
+  }
+
+  // ------------------------------------------------------------ internals
+
+  #multibulk(line: Buffer, end: number): "bulkHeader" | "pipeline" | undefined {
+    const count = parseSafeInteger(line, 1, end);
+    if (!(count <= this.server.settings.maxMultibulkLength)) {
+      this.#protocolError(ProtocolErrors.INVALID_MULTIBULK_LENGTH);
+      return undefined;
+    }
+    // `*0` and negative counts are ignored, as Redis does.
+    if (count <= 0) return undefined;
+    const chunk = this.#frameChunk;
+    const from = this.#frameEnd + 1;
+    if (chunk !== null && chunk[from - 1] === 10 && from < chunk.length) {
+      const to = scan.scan(this, chunk, from, chunk.length, count, this.server.settings);
+      if (to > from) {
+        this.pipelineLength = to - from;
+        this.#pipelineFirstCount = count;
+        return "pipeline";
+      }
+    }
+    this.#expected = count;
+    this.#gathered = [];
+    return "bulkHeader";
+  }
+
+  #inline(line: Buffer, end: number): void {
+    scan.invalidate();
+    const count = splitInline(line, end, args);
+    if (count < 0) {
+      this.#protocolError(ProtocolErrors.UNBALANCED_QUOTES);
+      return;
+    }
+    if (count > 0) this.#execute(0, count);
+    else args.release(0);
+  }
+
+  #execute(first: number, count: number): void {
+    replies.begin(this);
+    commands.execute(this, args.select(first, count));
+    args.release(first + count);
+  }
+
+  #protocolError(text: string): void {
+    this.#gathered = null;
+    replies.begin(this);
+    replies.error(text);
+    this.closeWhenDone();
+  }
+}
