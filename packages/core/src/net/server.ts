@@ -96,11 +96,15 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
     const onSocket = (socket: net.Socket): void => this.#accept(socket);
     if (options.tls !== undefined) {
       this.#server = tls.createServer(
-        { ...options.tls, allowHalfOpen: true, handshakeTimeout: options.tlsHandshakeTimeout ?? 10_000 } as tls.TlsOptions,
+        // Not allowHalfOpen here: a peer that ends its side during the handshake must be dropped,
+        // not kept half-open until the handshake timeout. #accept allows it once the handshake is done.
+        { ...options.tls, handshakeTimeout: options.tlsHandshakeTimeout ?? 10_000 } as tls.TlsOptions,
         onSocket,
       );
-      // A client that fails its handshake is dropped by Node; nothing to clean up here.
-      this.#server.on("tlsClientError", () => undefined);
+      // Node reports a failed or timed-out handshake here but does not drop the connection
+      // (after a handshake timeout, or a half-closed peer with allowHalfOpen, it stays open):
+      // drop it, so tlsHandshakeTimeout holds and close() is not kept waiting for it.
+      this.#server.on("tlsClientError", (_error, socket) => socket.destroy());
     } else {
       this.#server = net.createServer({ allowHalfOpen: true }, onSocket);
     }
@@ -197,6 +201,8 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
       return;
     }
     if (this.#options.noDelay ?? true) socket.setNoDelay(true);
+    // As for plaintext connections: the peer's end is handled by the channel (handleEndOfInput).
+    socket.allowHalfOpen = true;
     let channel: C;
     try {
       channel = makeChannel(this.#factory, socket, this.#options.channelOptions);
