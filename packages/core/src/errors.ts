@@ -7,7 +7,7 @@
  * as Node.js core does.
  */
 
-import { inspect } from "node:util";
+import { inspect, types } from "node:util";
 
 /** The stable codes of every error this package raises. */
 export const ErrorCode = {
@@ -78,6 +78,16 @@ export function invalidArgValue(name: string, problem: string, value: unknown): 
   error.code = ErrorCode.INVALID_ARG_VALUE;
   error.value = value;
   return error;
+}
+
+/**
+ * `value` if it is an error, else an Error with `value` as its message.
+ * Errors from another realm (Node's own socket errors seen from a `vm`
+ * context, as under Jest) fail `instanceof Error` but are errors all the
+ * same: they keep their `code`.
+ */
+export function asError(value: unknown): Error {
+  return value instanceof Error || types.isNativeError(value) ? (value as Error) : new Error(String(value));
 }
 
 /** Base class of the errors raised by channels and servers; `code` is stable. */

@@ -20,6 +20,7 @@ import {
   InputOverflowError,
   NotImplementedError,
   ProducerError,
+  asError,
   invalidArgType,
 } from "../errors";
 import { type FrameSink, Framer } from "../framing/framer";
@@ -934,12 +935,13 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       this.handleClose();
     } catch (error) {
       this.close();
-      this.#emitError(error instanceof Error ? error : new Error(String(error)));
+      this.#emitError(asError(error));
     }
   }
 
   #fail(error: unknown): void {
-    const failure = error instanceof Error ? error : new Error(String(error));
+    // Not `instanceof Error` alone: a socket error from another realm would lose its code.
+    const failure = asError(error);
     this.#flushDeferred();
     try {
       this.handleError(failure);

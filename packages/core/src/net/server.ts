@@ -10,7 +10,7 @@ import * as tls from "node:tls";
 import EventEmitter from "eventemitter3";
 import type { AsyncChat } from "../channel/async-chat";
 import type { AsyncChatOptions } from "../channel/options";
-import { invalidArgType, invalidArgValue } from "../errors";
+import { asError, invalidArgType, invalidArgValue } from "../errors";
 import { type ChannelFactory, makeChannel, validateChannelFactory } from "./channel-factory";
 
 /** Options of a {@link ChatServer}. */
@@ -208,7 +208,7 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
       channel = makeChannel(this.#factory, socket, this.#options.channelOptions);
     } catch (error) {
       socket.destroy();
-      this.#emit("error", error instanceof Error ? error : new Error(String(error)));
+      this.#emit("error", asError(error));
       return;
     }
     this.#channels.add(channel);
