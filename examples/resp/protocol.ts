@@ -75,7 +75,8 @@ export class RespConnection extends Protocol implements Session, ReplySink {
   constructor(socket: Duplex, server: ServerState) {
     const settings = server.settings;
     super(socket, {
-      maxLength: settings.maxInlineLength,
+      // A line and its CR (the LF ends the frame).
+      maxLength: settings.maxInlineLength + 1,
       idleTimeout: settings.idleTimeout,
       frameTimeout: settings.frameTimeout,
     });
@@ -93,6 +94,11 @@ export class RespConnection extends Protocol implements Session, ReplySink {
   request(line: Buffer): "bulkHeader" | "pipeline" | undefined {
     let end = line.length;
     if (end > 0 && line[end - 1] === 13) end--;
+    if (end > this.server.settings.maxInlineLength) {
+      // The frame limit counts the CR too; the line itself may be no longer than the setting.
+      this.#protocolError(ProtocolErrors.TOO_BIG_INLINE);
+      return undefined;
+    }
     if (end > 0 && line[0] === 42) return this.#multibulk(line, end);
     this.#inline(line, end);
     return undefined;
