@@ -24,7 +24,7 @@ import {
   invalidArgType,
 } from "../errors";
 import { type FrameSink, Framer } from "../framing/framer";
-import { CLOSE_MARKER, OutputFifo, STARTTLS_MARKER } from "../producers/output-fifo";
+import { CLOSE_MARKER, OutputFifo, type OutputMarker, STARTTLS_MARKER } from "../producers/output-fifo";
 import { type Producer, type ProducerChunk, type ProducerSource, toProducer } from "../producers/producer";
 import { type NormalTerminator, type Terminator, normalizeTerminator } from "../terminator";
 import { type AsyncChatOptions, resolveChannelOptions } from "./options";
@@ -53,6 +53,13 @@ export interface AsyncChatEvents {
   /** Output that was held back (socket full or past the high-water mark) has all been handed to the socket. */
   drain: [];
 }
+
+/**
+ * What a queued producer counts for against `outputHighWaterMark`: its size is
+ * unknown, but a client that pipelines requests for streams without reading
+ * must not make the server open any number of them.
+ */
+const PRODUCER_WEIGHT = 16 * 1024;
 
 const OPEN = 0;
 const CLOSING = 1;
@@ -128,6 +135,9 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   #closeEmitted = false;
 
   #upgrade: PendingUpgrade | null = null;
+  /** initiateSend is running; a nested call is turned into another round. */
+  #sending = false;
+  #sendAgain = false;
   /** The listeners this channel put on its socket, to take them off again on a TLS upgrade. */
   #listeners: Array<[string, (...args: any[]) => void]> = [];
 
@@ -529,6 +539,24 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   initiateSend(): void {
     this.#flushScheduled = false;
     this.#flushWanted = false;
+    // A producer or hook that asks for a send while one is running (say, more() calling
+    // updateReading()) gets it after the running one, which still owns the FIFO's head.
+    if (this.#sending) {
+      this.#sendAgain = true;
+      return;
+    }
+    this.#sending = true;
+    try {
+      do {
+        this.#sendAgain = false;
+        this.#send();
+      } while (this.#sendAgain);
+    } finally {
+      this.#sending = false;
+    }
+  }
+
+  #send(): void {
     const socket = this.#socket;
     if (socket === null || this.#state === CLOSED || this.#blocked) return;
     if (this.#upgrade !== null && this.#upgrade.phase === "handshake") return;
@@ -974,7 +1002,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   /** May another frame be delivered now? */
   #mayFrame(): boolean {
     if (this.#inputStopped || this.#upgrade !== null) return false;
-    const out = this.#blocked ? this.#out.bytes + (this.#socket?.writableLength ?? 0) : this.#out.bytes;
+    const queued = this.#out.bytes + this.#out.producers * PRODUCER_WEIGHT;
+    const out = this.#blocked ? queued + (this.#socket?.writableLength ?? 0) : queued;
     return out < this.#options.outputHighWaterMark && this.readable();
   }
 
@@ -1071,10 +1100,19 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   /**
    * A producer failed. Output taken from the FIFO ahead of it but not yet written
-   * was queued before it: send it first, then fail (closing drops the rest).
+   * was queued before it: send it first, then fail. Output queued behind it is
+   * dropped first: close() writes the data at the head of the FIFO as last words,
+   * and it would follow the failed producer's truncated output as if complete.
+   * Markers (closeWhenDone, startTls) stay; a reply pushed by handleError still leaves.
    */
   #producerFailed(error: ProducerError): void {
     if (this.#socket !== null && this.#batch.length > 0) this.#writeBatch(this.#socket);
+    const markers: OutputMarker[] = [];
+    for (let item = this.#out.shift(); item !== undefined; item = this.#out.shift()) {
+      if (typeof item === "symbol") markers.push(item);
+      else if (typeof item === "object" && !Buffer.isBuffer(item)) item.discard?.();
+    }
+    for (const marker of markers) this.#out.pushItem(marker);
     this.#fail(error);
   }
 

@@ -26,6 +26,8 @@ export class OutputFifo {
   #head = 0;
   /** Bytes of pushed data queued (string length for strings: an estimate of their UTF-8 size). */
   bytes = 0;
+  /** Producers queued. */
+  producers = 0;
 
   /** Number of entries. */
   get length(): number {
@@ -51,6 +53,7 @@ export class OutputFifo {
   /** Queues a producer or a marker. */
   pushItem(item: Producer | OutputMarker): void {
     this.#items.push(item);
+    if (typeof item === "object") this.producers++;
   }
 
   /** The first entry, or undefined when empty. */
@@ -65,6 +68,7 @@ export class OutputFifo {
     this.#items[this.#head] = undefined as unknown as OutputItem;
     this.#head++;
     if (typeof item === "string" || item instanceof Buffer) this.bytes -= item.length;
+    else if (typeof item === "object") this.producers--;
     if (this.#head === this.#items.length) {
       this.#items = [];
       this.#head = 0;
@@ -85,6 +89,7 @@ export class OutputFifo {
     this.#items = [];
     this.#head = 0;
     this.bytes = 0;
+    this.producers = 0;
     return producers;
   }
 
