@@ -1,0 +1,289 @@
+/**
+ * The pieces on their own: glob matching, integer parsing, inline
+ * splitting, the key space and its sweep, the reply writer, the settings
+ * from flags, and the pipeline scan's refusals.
+ */
+
+import { Args } from "../args";
+import { cString, unknownCommand } from "../errors";
+import { globMatch } from "../glob";
+import { splitInline } from "../inline";
+import { addInt64, parseInt64, parseInteger, parseSafeInteger } from "../integers";
+import { Keyspace, encodeValue, valueLength, valueStart } from "../keyspace";
+import { ReplyWriter } from "../reply";
+import { PipelineScan } from "../scan";
+import { DEFAULT_SETTINGS, settingsFromFlags } from "../settings";
+import { command } from "./helpers";
+
+function bytes(text: string): Buffer {
+  return Buffer.from(text, "latin1");
+}
+
+describe("glob patterns", () => {
+  it.each([
+    ["*", "", true],
+    ["*", "anything", true],
+    ["a*", "abc", true],
+    ["a*c", "abbbc", true],
+    ["a*c", "abcd", false],
+    ["*c*d", "xcxxdd", true],
+    ["h?llo", "hallo", true],
+    ["h?llo", "hllo", false],
+    ["h[ae]llo", "hello", true],
+    ["h[ae]llo", "hillo", false],
+    ["h[^e]llo", "hallo", true],
+    ["h[^e]llo", "hello", false],
+    ["h[a-c]llo", "hbllo", true],
+    ["h[c-a]llo", "hbllo", true],
+    ["h[a-c]llo", "hdllo", false],
+    ["h\\*llo", "h*llo", true],
+    ["h\\*llo", "hello", false],
+    ["[\\]]", "]", true],
+    ["[abc", "b", true],
+    ["abc\\", "abc\\", true],
+    ["", "", true],
+    ["", "a", false],
+  ])("matches %j against %j: %s", (pattern, text, expected) => {
+    expect(globMatch(pattern, text)).toBe(expected);
+  });
+
+  it("ignores case when asked to", () => {
+    expect(globMatch("MAX*", "maxclients", true)).toBe(true);
+    expect(globMatch("MAX*", "maxclients")).toBe(false);
+  });
+
+  it("stays fast on patterns that make naive matchers backtrack", () => {
+    expect(globMatch("*a*a*a*a*a*a*a*a*b", "a".repeat(5000))).toBe(false);
+  });
+});
+
+describe("integers", () => {
+  it.each([
+    ["0", 0],
+    ["-1", -1],
+    ["123456789012345", 123456789012345],
+    ["01", NaN],
+    ["-0", NaN],
+    ["+1", NaN],
+    [" 1", NaN],
+    ["1.5", NaN],
+    ["", NaN],
+    ["-", NaN],
+    ["1234567890123456", NaN],
+  ])("reads %j as a safe integer: %s", (text, value) => {
+    expect(parseSafeInteger(bytes(text), 0, text.length)).toBe(value);
+  });
+
+  it.each([
+    ["9223372036854775807", 9223372036854775807n],
+    ["-9223372036854775808", -9223372036854775808n],
+    ["9223372036854775808", null],
+    ["-9223372036854775809", null],
+    ["-", null],
+    ["-0", null],
+    ["00", null],
+    ["0", 0n],
+  ])("reads %j as a 64-bit integer: %s", (text, value) => {
+    expect(parseInt64(bytes(text), 0, text.length)).toBe(value);
+  });
+
+  it("uses numbers while safe and BigInts beyond", () => {
+    expect(parseInteger(bytes("42"), 0, 2)).toBe(42);
+    expect(parseInteger(bytes("12345678901234567"), 0, 17)).toBe(12345678901234567n);
+    expect(addInt64(1, 2)).toBe(3);
+    expect(addInt64(Number.MAX_SAFE_INTEGER, 1)).toBe(9007199254740992n);
+    expect(addInt64(9223372036854775807n, 1)).toBeNull();
+    expect(addInt64(-9223372036854775808n, -1)).toBeNull();
+  });
+});
+
+describe("inline commands", () => {
+  function split(line: string): Array<string> | null {
+    const args = new Args();
+    const count = splitInline(bytes(line), line.length, args);
+    if (count < 0) return null;
+    return Array.from({ length: count }, (_, i) => args.select(0, count).text(i));
+  }
+
+  it.each([
+    ["SET a b", ["SET", "a", "b"]],
+    ["  SET\ta   b  ", ["SET", "a", "b"]],
+    ['SET a "b c"', ["SET", "a", "b c"]],
+    ['ECHO "a\\tb\\r\\nc\\"d\\\\"', ["ECHO", 'a\tb\r\nc"d\\']],
+    ['ECHO "\\x41\\x4a\\xff"', ["ECHO", "AJ\xff"]],
+    ['ECHO "\\x4"', ["ECHO", "x4"]],
+    ["ECHO 'it\\'s'", ["ECHO", "it's"]],
+    ["ECHO 'a\\nb'", ["ECHO", "a\\nb"]],
+    ['ECHO a"b c"', ["ECHO", "ab c"]],
+    ['ECHO a"b c"d', null],
+    ["ECHO a\x00b c", ["ECHO", "a"]],
+    ["ECHO \"\"", ["ECHO", ""]],
+    ["", []],
+    ['ECHO "abc', null],
+    ["ECHO 'abc", null],
+    ['ECHO "a"b', null],
+  ])("splits %j", (line, expected) => {
+    expect(split(line)).toEqual(expected);
+  });
+});
+
+describe("the key space", () => {
+  it("stores values in reply form", () => {
+    const value = encodeValue(bytes("xhello worldx"), 1, 12);
+    expect(value.toString("latin1")).toBe("$11\r\nhello world\r\n");
+    expect(valueStart(value)).toBe(5);
+    expect(valueLength(value)).toBe(11);
+    expect(encodeValue(bytes(""), 0, 0).toString("latin1")).toBe("$0\r\n\r\n");
+  });
+
+  it("forgets a key past its time when it is touched", () => {
+    const keyspace = new Keyspace();
+    keyspace.set("k", encodeValue(bytes("v"), 0, 1));
+    keyspace.setExpiry("k", Date.now() - 1);
+    expect(keyspace.size).toBe(1);
+    expect(keyspace.get("k")).toBeUndefined();
+    expect(keyspace.size).toBe(0);
+    expect(keyspace.expiring).toBe(0);
+  });
+
+  it("sweeps expired keys a slice at a time, going on where it stopped", () => {
+    const keyspace = new Keyspace();
+    const value = encodeValue(bytes("v"), 0, 1);
+    for (let i = 0; i < 1000; i++) {
+      keyspace.set(`k${i}`, value);
+      keyspace.setExpiry(`k${i}`, i % 2 === 0 ? Date.now() - 1 : Date.now() + 100_000);
+    }
+    expect(keyspace.sweep(300)).toBe(150);
+    expect(keyspace.sweep(300)).toBe(150);
+    expect(keyspace.sweep(300)).toBe(150);
+    expect(keyspace.sweep(300)).toBe(50);
+    expect(keyspace.size).toBe(500);
+    expect(keyspace.sweep(300)).toBe(0);
+  });
+
+  it("keeps an expiry time on replace and drops it on set", () => {
+    const keyspace = new Keyspace();
+    const value = encodeValue(bytes("v"), 0, 1);
+    keyspace.set("k", value);
+    keyspace.setExpiry("k", Date.now() + 10_000);
+    keyspace.replace("k", value);
+    expect(keyspace.expiryOf("k")).toBeGreaterThan(Date.now());
+    keyspace.set("k", value);
+    expect(keyspace.expiryOf("k")).toBe(-1);
+    expect(keyspace.expiryOf("nope")).toBe(-2);
+  });
+});
+
+describe("the reply writer", () => {
+  function collect(write: (writer: ReplyWriter) => void): string {
+    const writer = new ReplyWriter();
+    const pushed: Buffer[] = [];
+    writer.begin({ closing: false, push: (data) => pushed.push(Buffer.from(data)) });
+    write(writer);
+    writer.flush();
+    return Buffer.concat(pushed).toString("latin1");
+  }
+
+  it("writes integers, negative and beyond the safe range", () => {
+    expect(collect((w) => [0, 1, 7, -12, 1234567890123, 9223372036854775807n].forEach((n) => w.integer(n)))).toBe(
+      ":0\r\n:1\r\n:7\r\n:-12\r\n:1234567890123\r\n:9223372036854775807\r\n",
+    );
+  });
+
+  it("writes bulk strings, short and long, and arrays", () => {
+    const long = "z".repeat(10_000);
+    expect(
+      collect((w) => {
+        w.arrayHeader(2);
+        w.bulk(bytes("xaby"), 1, 3);
+        w.bulk(bytes(long), 0, long.length);
+        w.nil();
+      }),
+    ).toBe(`*2\r\n$2\r\nab\r\n$10000\r\n${long}\r\n$-1\r\n`);
+  });
+
+  it("hands over what one connection gathered before another one writes", () => {
+    const writer = new ReplyWriter();
+    const first: string[] = [];
+    const second: string[] = [];
+    writer.begin({ closing: false, push: (data) => first.push(Buffer.from(data).toString()) });
+    writer.raw(bytes("+ONE\r\n"));
+    writer.begin({ closing: false, push: (data) => second.push(Buffer.from(data).toString()) });
+    writer.raw(bytes("+TWO\r\n"));
+    writer.flush();
+    expect(first).toEqual(["+ONE\r\n"]);
+    expect(second).toEqual(["+TWO\r\n"]);
+  });
+
+  it("writes nothing to a connection that is closing", () => {
+    expect(
+      (() => {
+        const writer = new ReplyWriter();
+        const pushed: unknown[] = [];
+        writer.begin({ closing: true, push: (data) => pushed.push(data) });
+        writer.raw(bytes("+OK\r\n"));
+        writer.flush();
+        return pushed.length;
+      })(),
+    ).toBe(0);
+  });
+});
+
+describe("error texts", () => {
+  it("cut strings as C's %.Ns would, at a NUL or at the limit", () => {
+    expect(cString("abc\0def", 128)).toBe("abc");
+    expect(cString("abcdef", 3)).toBe("abc");
+  });
+
+  it("list the arguments of an unknown command while the list is under 128 characters", () => {
+    expect(unknownCommand("x", ["a".repeat(60), "b".repeat(60), "c", "d"])).toBe(
+      `ERR unknown command 'x', with args beginning with: '${"a".repeat(60)}' '${"b".repeat(60)}' 'c' `,
+    );
+  });
+});
+
+describe("the pipeline scan", () => {
+  const limits = { maxBulkLength: 100, maxMultibulkLength: 10 };
+
+  function scanned(input: Buffer, firstCount: number): { end: number; commands: number } {
+    const scan = new PipelineScan(new Args());
+    const end = scan.scan({}, input, 0, input.length, firstCount, limits);
+    return { end, commands: scan.commands };
+  }
+
+  it("takes every complete command and stops before an incomplete one", () => {
+    const whole = Buffer.concat([command("A", "1"), command("B"), command("C", "33")]);
+    const input = whole.subarray(4, whole.length - 3);
+    expect(scanned(input, 2)).toEqual({ end: command("A", "1").length - 4 + command("B").length, commands: 2 });
+  });
+
+  it.each([
+    ["an inline command", Buffer.concat([command("A").subarray(4), Buffer.from("PING\r\n")]), 1],
+    ["an empty array", Buffer.concat([command("A").subarray(4), Buffer.from("*0\r\n")]), 1],
+    ["an array beyond the limit", Buffer.concat([command("A").subarray(4), Buffer.from("*11\r\n")]), 1],
+    ["a bulk string beyond the limit", Buffer.concat([command("A").subarray(4), command("x".repeat(101))]), 1],
+    ["a length with a leading zero", Buffer.concat([command("A").subarray(4), Buffer.from("*1\r\n$01\r\nB\r\n")]), 1],
+    ["a bulk string without its CR LF", Buffer.concat([command("A").subarray(4), Buffer.from("*1\r\n$1\r\nBxx")]), 1],
+  ])("leaves %s to the ordinary states", (_what, input, commands) => {
+    expect(scanned(input, 1)).toEqual({ end: command("A").length - 4, commands });
+  });
+
+  it("takes nothing when the first command is not complete", () => {
+    expect(scanned(command("GET", "key").subarray(4, 12), 2)).toEqual({ end: 0, commands: 0 });
+  });
+});
+
+describe("settings from flags", () => {
+  it("reads known flags, in seconds for the timeouts, and leaves other examples' flags alone", () => {
+    expect(settingsFromFlags({ "max-bulk-len": "1024", timeout: "30", maildir: "/tmp/mail", port: "1" })).toEqual({
+      ...DEFAULT_SETTINGS,
+      maxBulkLength: 1024,
+      idleTimeout: 30_000,
+    });
+  });
+
+  it("refuses values that are not whole numbers, naming the flag", () => {
+    expect(() => settingsFromFlags({ "max-clients": "lots" })).toThrow('resp: --max-clients takes a whole number, got "lots"');
+    expect(() => settingsFromFlags({ "max-clients": "0" })).toThrow("resp: maxClients must be an integer >= 1, got 0");
+  });
+});
