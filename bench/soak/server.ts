@@ -1,0 +1,69 @@
+/**
+ * The server side of a soak run, in its own process so that its memory is
+ * its own: `node --expose-gc bench/dist/soak/server.js <example> [--flag value]...`.
+ * Starts the built example on 127.0.0.1, port 0, prints `listening <port>`,
+ * and answers `stats` messages over IPC with its memory after a forced GC.
+ */
+
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+
+/** What the soak runner asks for and gets back. */
+export interface ServerStats {
+  heapUsed: number;
+  rss: number;
+  /** Peak RSS of the process so far (Linux VmHWM), or the current RSS elsewhere. */
+  peakRss: number;
+}
+
+interface RunningExample {
+  readonly address: { port: number } | null;
+  close(): Promise<void>;
+}
+
+interface Example {
+  name: string;
+  start(options: { port: number; host: string; flags: Record<string, string> }): Promise<RunningExample>;
+}
+
+function peakRss(): number {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+    if (match) return Number(match[1]) * 1024;
+  } catch {
+    // Not Linux.
+  }
+  return process.memoryUsage().rss;
+}
+
+function stats(): ServerStats {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) {
+    gc();
+    gc();
+  }
+  const usage = process.memoryUsage();
+  return { heapUsed: usage.heapUsed, rss: usage.rss, peakRss: peakRss() };
+}
+
+async function main(): Promise<void> {
+  const [name, ...rest] = process.argv.slice(2);
+  const flags: Record<string, string> = {};
+  for (let i = 0; i + 1 < rest.length; i += 2) flags[rest[i]!.replace(/^--/, "")] = rest[i + 1]!;
+  // The examples are built JavaScript beside the benchmarks; loaded at run time, not compiled in.
+  const { examples } = require(path.join(__dirname, "..", "..", "..", "examples", "dist", "registry.js")) as { examples: Example[] };
+  const example = examples.find((e) => e.name === name);
+  if (example === undefined) throw new Error(`no example named ${name}`);
+  const server = await example.start({ port: 0, host: "127.0.0.1", flags });
+  process.stdout.write(`listening ${server.address?.port}\n`);
+  process.on("message", (message: string) => {
+    if (message === "stats") process.send!(stats());
+    if (message === "close") void server.close().then(() => process.send!("closed"));
+  });
+  process.on("disconnect", () => process.exit(0));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
