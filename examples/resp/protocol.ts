@@ -7,9 +7,11 @@
  *   command, run at once.
  * - `bulkHeader` reads `$<length>` and `bulkData` the length plus CR LF, once
  *   per argument: binary-safe, never searched for line ends.
- * - `pipeline` is the fast path: when the read already holds the whole
- *   command (and maybe more after it), they are taken as one byte-count
- *   frame, scanned in place, and run one after the other.
+ * - `pipeline` is the fast path: the requests that follow a request line
+ *   complete in the same read (multibulk or inline, as many as there are)
+ *   are taken as one byte-count frame, scanned in place, and run one after
+ *   the other. A pipeline of sixteen commands is two frames, not sixteen
+ *   or a hundred.
  *
  * Replies go through the shared reply writer, so all the replies to one
  * read leave as one write. Malformed input gets Redis's
@@ -101,7 +103,7 @@ export class RespConnection extends Protocol implements Session, ReplySink {
     }
     if (end > 0 && line[0] === 42) return this.#multibulk(line, end);
     this.#inline(line, end);
-    return undefined;
+    return this.closing ? undefined : this.#scanAhead(0);
   }
 
   /** `$<length>` before each argument of a multibulk command. */
@@ -159,9 +161,11 @@ export class RespConnection extends Protocol implements Session, ReplySink {
     const counts = scan.counts;
     const total = scan.commands;
     for (let i = 0; i < total && !this.closing; i++) commands.execute(this, args.select(firstSlots[i]!, counts[i]!));
-    const used = firstSlots[total - 1]! + counts[total - 1]!;
+    const used = total === 0 ? 0 : firstSlots[total - 1]! + counts[total - 1]!;
     scan.invalidate();
     args.release(used);
+    // Usually the last frame of the read: the replies leave with the channel's write at the end of it.
+    replies.flushFor(this);
     return "request";
   }
 
@@ -230,20 +234,30 @@ export class RespConnection extends Protocol implements Session, ReplySink {
       return undefined;
     }
     // `*0` and negative counts are ignored, as Redis does.
-    if (count <= 0) return undefined;
-    const chunk = this.#frameChunk;
-    const from = this.#frameEnd + 1;
-    if (chunk !== null && chunk[from - 1] === 10 && from < chunk.length) {
-      const to = scan.scan(this, chunk, from, chunk.length, count, this.server.settings);
-      if (to > from) {
-        this.pipelineLength = to - from;
-        this.#pipelineFirstCount = count;
-        return "pipeline";
-      }
-    }
+    if (count <= 0) return this.#scanAhead(0);
+    const next = this.#scanAhead(count);
+    if (next !== undefined) return next;
     this.#expected = count;
     this.#gathered = [];
     return "bulkHeader";
+  }
+
+  /**
+   * Looks at the rest of the read after the line just framed for complete
+   * requests (the first one a multibulk command of `firstCount` arguments
+   * whose `*` line that was, if `firstCount > 0`): if there are any, they
+   * are the next frame.
+   */
+  #scanAhead(firstCount: number): "pipeline" | undefined {
+    const chunk = this.#frameChunk;
+    const from = this.#frameEnd + 1;
+    // The framer hands over the read the line ended in: what follows the LF there is the input still to frame.
+    if (chunk === null || chunk[from - 1] !== 10 || from >= chunk.length) return undefined;
+    const to = scan.scan(this, chunk, from, chunk.length, firstCount, this.server.settings);
+    if (to === from) return undefined;
+    this.pipelineLength = to - from;
+    this.#pipelineFirstCount = firstCount;
+    return "pipeline";
   }
 
   #inline(line: Buffer, end: number): void {

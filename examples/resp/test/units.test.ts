@@ -243,33 +243,47 @@ describe("error texts", () => {
 });
 
 describe("the pipeline scan", () => {
-  const limits = { maxBulkLength: 100, maxMultibulkLength: 10 };
+  const limits = { maxBulkLength: 100, maxMultibulkLength: 10, maxInlineLength: 20 };
 
-  function scanned(input: Buffer, firstCount: number): { end: number; commands: number } {
-    const scan = new PipelineScan(new Args());
+  function scanned(input: Buffer, firstCount: number): { end: number; commands: string[][] } {
+    const args = new Args();
+    const scan = new PipelineScan(args);
     const end = scan.scan({}, input, 0, input.length, firstCount, limits);
-    return { end, commands: scan.commands };
+    const commands: string[][] = [];
+    for (let i = 0; i < scan.commands; i++) {
+      args.select(scan.firstSlots[i]!, scan.counts[i]!);
+      commands.push(Array.from({ length: args.count }, (_, j) => args.text(j)));
+    }
+    return { end, commands };
   }
 
-  it("takes every complete command and stops before an incomplete one", () => {
-    const whole = Buffer.concat([command("A", "1"), command("B"), command("C", "33")]);
-    const input = whole.subarray(4, whole.length - 3);
-    expect(scanned(input, 2)).toEqual({ end: command("A", "1").length - 4 + command("B").length, commands: 2 });
+  it("takes every complete request, multibulk or inline, and stops before an incomplete one", () => {
+    const input = Buffer.concat([command("A", "1").subarray(4), Buffer.from("B  c\td\r\n\r\n   \n"), command("E"), command("F", "33").subarray(0, 10)]);
+    expect(scanned(input, 2)).toEqual({ end: input.length - 10, commands: [["A", "1"], ["B", "c", "d"], ["E"]] });
   });
 
   it.each([
-    ["an inline command", Buffer.concat([command("A").subarray(4), Buffer.from("PING\r\n")]), 1],
-    ["an empty array", Buffer.concat([command("A").subarray(4), Buffer.from("*0\r\n")]), 1],
-    ["an array beyond the limit", Buffer.concat([command("A").subarray(4), Buffer.from("*11\r\n")]), 1],
-    ["a bulk string beyond the limit", Buffer.concat([command("A").subarray(4), command("x".repeat(101))]), 1],
-    ["a length with a leading zero", Buffer.concat([command("A").subarray(4), Buffer.from("*1\r\n$01\r\nB\r\n")]), 1],
-    ["a bulk string without its CR LF", Buffer.concat([command("A").subarray(4), Buffer.from("*1\r\n$1\r\nBxx")]), 1],
-  ])("leaves %s to the ordinary states", (_what, input, commands) => {
-    expect(scanned(input, 1)).toEqual({ end: command("A").length - 4, commands });
+    ["an inline command with quotes", Buffer.from('ECHO "a b"\r\n')],
+    ["an inline command with a NUL", Buffer.from("ECHO a\0b\r\n")],
+    ["an inline line without its end", Buffer.from("PING")],
+    ["an inline line longer than the limit", Buffer.from(`ECHO ${"a".repeat(16)}\r\n`)],
+    ["an empty array", Buffer.from("*0\r\n")],
+    ["an array beyond the limit", Buffer.from("*11\r\n")],
+    ["a bulk string beyond the limit", command("x".repeat(101))],
+    ["a length with a leading zero", Buffer.from("*1\r\n$01\r\nB\r\n")],
+    ["a bulk string without its CR LF", Buffer.from("*1\r\n$1\r\nBxx")],
+  ])("leaves %s to the ordinary states", (_what, rest) => {
+    const first = Buffer.from("PING\r\n");
+    expect(scanned(Buffer.concat([first, rest]), 0)).toEqual({ end: first.length, commands: [["PING"]] });
+  });
+
+  it("takes an inline line of exactly the longest length allowed", () => {
+    const line = `ECHO ${"a".repeat(15)}`;
+    expect(scanned(Buffer.from(`${line}\r\n`), 0)).toEqual({ end: line.length + 2, commands: [["ECHO", "a".repeat(15)]] });
   });
 
   it("takes nothing when the first command is not complete", () => {
-    expect(scanned(command("GET", "key").subarray(4, 12), 2)).toEqual({ end: 0, commands: 0 });
+    expect(scanned(command("GET", "key").subarray(4, 12), 2)).toEqual({ end: 0, commands: [] });
   });
 });
 
