@@ -780,6 +780,13 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     for (const producer of this.#out.clear()) producer.discard?.();
     this.#fifoEpoch++;
     this.#stopTimers();
+    // A TLS upgrade that had not got to its handshake will never start: settle its promise.
+    // (Once the handshake runs, its own failure path settles it; a second reject is a no-op.)
+    const upgrade = this.#upgrade;
+    if (upgrade !== null) {
+      this.#upgrade = null;
+      upgrade.reject(new TlsUpgradeError("TLS upgrade failed: the channel closed before the handshake finished"));
+    }
   }
 
   #bind(socket: Duplex, connected = false): void {

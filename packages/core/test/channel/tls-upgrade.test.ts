@@ -340,6 +340,21 @@ describe("a failed upgrade", () => {
     expect(channel.errors).toEqual([]);
   });
 
+  it.each([
+    ["destroyed", (channel: StartTlsChannel) => channel.destroy()],
+    ["closed", (channel: StartTlsChannel) => channel.close()],
+    ["failed", (channel: StartTlsChannel) => channel.socket!.destroy(new Error("connection lost"))],
+  ])("rejects with ERR_TLS_UPGRADE_FAILED when the channel is %s before the handshake begins", async (_how, end) => {
+    const { channel } = await serverChannel();
+    channel.push("220 ready\r\n");
+    const upgraded = channel.upgrade();
+    end(channel);
+    const settled = Promise.race([upgraded, sleep(2000).then(() => "still pending")]);
+    await expect(settled).rejects.toMatchObject({ code: ErrorCode.TLS_UPGRADE_FAILED });
+    await waitUntil(() => channel.closes > 0, "the channel closes");
+    expect(channel.closes).toBe(1);
+  });
+
   it("rejects startTls with ERR_CHANNEL_CLOSED on a closed channel", async () => {
     const { channel } = await serverChannel();
     channel.close();
