@@ -61,6 +61,8 @@ export interface AsyncChatEvents {
  */
 const PRODUCER_WEIGHT = 16 * 1024;
 
+const EMPTY = Buffer.alloc(0);
+
 const OPEN = 0;
 const CLOSING = 1;
 const CLOSED = 2;
@@ -100,6 +102,14 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   #terminator: Terminator = null;
   #terminatorKind: NormalTerminator["kind"] = "all";
+  /** The chunk views are made of, its ArrayBuffer and offset (see `view`). */
+  #viewChunk: Buffer | null = null;
+  #viewBuffer: ArrayBufferLike | null = null;
+  #viewOffset = 0;
+  /** Pieces kept by appendData: the first, the rest, their total length. */
+  #kept: Buffer | null = null;
+  #keptMore: Buffer[] | null = null;
+  #keptLength = 0;
   /** While a piece of a byte-count frame is being collected: the count before it, else -1. */
   #countBeforePiece = -1;
   #lastString: string | null = null;
@@ -147,30 +157,52 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   #framesEnded = 0;
   #framesEndedAtTimer = -1;
 
-  readonly #sink: FrameSink = {
-    data: (chunk, start, end) => {
-      this.handleFrameData(chunk, start, end);
-      return this.#mayFrame();
-    },
-    end: (chunk, start, end, matched) => {
-      this.#matchedIndex = matched;
-      this.#matchedFrom = this.#terminator;
-      this.#framesEnded++;
-      this.handleFrameEnd(chunk, start, end);
-      return this.#mayFrame();
-    },
-    overflow: (length) => {
-      this.#overflow(length);
-      return this.#mayFrame();
-    },
-    skipped: () => {
+  /**
+   * Forwards the framer's calls to a channel. One class for every channel
+   * (not closures per channel), so that the optimized framing code is shared
+   * and does not die with the channel it was first compiled for.
+   */
+  static readonly #Sink = class ChannelSink implements FrameSink {
+    readonly channel: AsyncChat<any>;
+
+    constructor(channel: AsyncChat<any>) {
+      this.channel = channel;
+    }
+
+    data(chunk: Buffer, start: number, end: number): boolean {
+      const channel = this.channel;
+      channel.handleFrameData(chunk, start, end);
+      return channel.#mayFrame();
+    }
+
+    end(chunk: Buffer, start: number, end: number, matched: number): boolean {
+      const channel = this.channel;
+      channel.#matchedIndex = matched;
+      channel.#matchedFrom = channel.#terminator;
+      channel.#framesEnded++;
+      channel.handleFrameEnd(chunk, start, end);
+      return channel.#mayFrame();
+    }
+
+    overflow(length: number): boolean {
+      const channel = this.channel;
+      channel.#overflow(length);
+      return channel.#mayFrame();
+    }
+
+    skipped(): boolean {
+      const channel = this.channel;
       // Nothing reaches user code once input has stopped (the over-long frame's handling closed).
-      if (this.#inputStopped) return false;
-      this.handleDiscardedFrameEnd();
-      return this.#mayFrame();
-    },
-    proceed: () => this.#mayFrame(),
+      if (channel.#inputStopped) return false;
+      channel.handleDiscardedFrameEnd();
+      return channel.#mayFrame();
+    }
+
+    proceed(): boolean {
+      return this.channel.#mayFrame();
+    }
   };
+
 
   /**
    * @param socket any `stream.Duplex` (a `net.Socket`, a `tls.TLSSocket`, one end
@@ -181,7 +213,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   constructor(socket?: Duplex | null, options?: AsyncChatOptions) {
     super();
     this.#options = resolveChannelOptions(options);
-    this.#framer = new Framer(this.#sink);
+    this.#framer = new Framer(new AsyncChat.#Sink(this));
     this.#framer.maxLength = this.#options.maxLength;
     // Subclasses written asynchat-style get asynchat's exact collectIncomingData pieces;
     // those that take ranges themselves (Protocol) get them without the copy that costs.
@@ -263,7 +295,53 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    */
   protected handleFrameData(chunk: Buffer, start: number, end: number): void {
     if (this.#terminatorKind === "count") this.#collectCounted(chunk, start, end, this.#framer.remaining + (end - start));
-    else this.collectIncomingData(chunk.subarray(start, end));
+    else this.collectIncomingData(this.view(chunk, start, end));
+  }
+
+  /**
+   * `chunk[start..end)` as a Buffer sharing its memory, like
+   * `chunk.subarray(start, end)` but cheaper for many views of one chunk:
+   * the chunk's ArrayBuffer and offset are looked up once per chunk.
+   */
+  protected view(chunk: Buffer, start: number, end: number): Buffer {
+    if (chunk !== this.#viewChunk) {
+      this.#viewChunk = chunk;
+      this.#viewBuffer = chunk.buffer;
+      this.#viewOffset = chunk.byteOffset;
+    }
+    return Buffer.from(this.#viewBuffer!, this.#viewOffset + start, end - start);
+  }
+
+  /**
+   * asynchat's `_collect_incoming_data`: keep a piece of the current frame,
+   * for {@link getData} to join. Call it from `collectIncomingData` (or make
+   * it your `collectIncomingData`). A frame that arrived in one piece costs no
+   * copy and no array.
+   */
+  protected appendData(data: Buffer): void {
+    if (this.#kept === null) this.#kept = data;
+    else if (this.#keptMore === null) this.#keptMore = [data];
+    else this.#keptMore.push(data);
+    this.#keptLength += data.length;
+  }
+
+  /**
+   * asynchat's `_get_data`: the pieces kept by {@link appendData} since the
+   * last call, joined (a single piece is returned as it is), and forgets them.
+   */
+  protected getData(): Buffer {
+    const first = this.#kept;
+    if (first === null) return EMPTY;
+    const more = this.#keptMore;
+    const length = this.#keptLength;
+    this.#kept = null;
+    this.#keptMore = null;
+    this.#keptLength = 0;
+    if (more === null) return first;
+    const joined = Buffer.allocUnsafe(length);
+    let at = first.copy(joined, 0);
+    for (let i = 0; i < more.length; i++) at += more[i]!.copy(joined, at);
+    return joined;
   }
 
   /**
@@ -274,7 +352,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   #collectCounted(chunk: Buffer, start: number, end: number, before: number): void {
     this.#countBeforePiece = before;
     try {
-      this.collectIncomingData(chunk.subarray(start, end));
+      this.collectIncomingData(this.view(chunk, start, end));
     } finally {
       this.#countBeforePiece = -1;
     }
@@ -288,7 +366,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   protected handleFrameEnd(chunk: Buffer, start: number, end: number): void {
     if (end > start) {
       if (this.#terminatorKind === "count" && this.#matchedIndex < 0) this.#collectCounted(chunk, start, end, end - start);
-      else this.collectIncomingData(chunk.subarray(start, end));
+      else this.collectIncomingData(this.view(chunk, start, end));
     }
     // collectIncomingData may have closed the channel: then the frame's end is not delivered either.
     if (!this.#inputStopped) this.foundTerminator();
@@ -506,6 +584,9 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    */
   discardBuffers(): void {
     this.#framer.reset();
+    this.#kept = null;
+    this.#keptMore = null;
+    this.#keptLength = 0;
     for (const producer of this.#out.clear()) producer.discard?.();
     this.#fifoEpoch++;
     this.#awaitingProducer = false;
@@ -1031,6 +1112,9 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       }
     } finally {
       this.#pumping = false;
+      // An idle channel must not keep its last read alive through the view cache.
+      this.#viewChunk = null;
+      this.#viewBuffer = null;
     }
     if (this.#flushWanted) this.handleWrite();
     // Framing may have stopped only because this batch's replies passed the output

@@ -357,10 +357,15 @@ export class Framer {
       if (this.coalesceHeld) return this.#releaseHeld(held, chunk, pos);
       return this.#addData(held, 0, held.length);
     }
-    const at = findSequence(chunk, sequence, pos);
-    if (at >= 0) {
+    // Every frame of this chunk in one loop, for as long as the callbacks leave things as they are.
+    for (;;) {
+      const at = findSequence(chunk, sequence, pos);
+      if (at < 0) break;
       this.#pos = at + length;
-      return this.#endFrame(chunk, pos, at, 0);
+      if (!this.#endFrame(chunk, pos, at, 0)) return false;
+      if (this.#chunk !== chunk || this.#mode !== SEQUENCE || this.#sequence !== sequence || this.#held !== null) return true;
+      pos = this.#pos;
+      if (pos >= chunk.length) return true;
     }
     const keep = heldPrefixLength(chunk, pos, sequence);
     const dataEnd = chunk.length - keep;

@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import { AsyncChat, type Producer } from "@asynchat/core";
 import { createSocketPair } from "@asynchat/core/testing";
 import { CallLog } from "../helpers";
@@ -32,8 +31,9 @@ describe("a send asked for while one is running", () => {
     channel.pushWithProducer(["third|"]);
     channel.push("fourth");
     expect(await readAll(client, "first|second|third|fourth".length)).toBe("first|second|third|fourth");
+    const closed = new Promise((resolve) => channel.once("close", () => resolve(undefined)));
     channel.close();
-    await once(channel, "close");
+    await closed;
   });
 });
 
