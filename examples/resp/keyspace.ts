@@ -1,184 +1,315 @@
 /**
- * The key space: string keys to string values, and the expiry times of the
- * keys that have one. Keys are latin1 strings (one character per byte, so
- * any bytes work as a key). Values are stored as Buffers already in their
- * reply form, `$<length>\r\n<bytes>\r\n`, so GET copies (or pushes) one
- * buffer and builds nothing.
+ * The key space: a hash table from byte-string keys to string values, with
+ * expiry times. It is keyed by the bytes themselves, as Redis's is: a
+ * command's key is hashed and compared straight from the request buffer,
+ * with no string made for it. Each entry is one Buffer, the key followed by
+ * the value in its reply form (`$<length>\r\n<bytes>\r\n`), so that GET
+ * copies or pushes a range of it and builds nothing.
  *
- * Keys expire lazily (a key past its time is removed when it is next
- * touched) and by a periodic sweep that walks the expiring keys a slice at
- * a time.
+ * The table uses open addressing with linear probing (deletion shifts the
+ * run back, so there are no tombstones). Keys expire lazily (a key past its
+ * time is removed when it is next touched) and by a periodic sweep that
+ * walks the table a slice at a time.
  */
 
-import { decimalDigits } from "./integers";
+import { randomBytes } from "node:crypto";
 import { globMatch, matchesEverything } from "./glob";
+import { decimalDigits } from "./integers";
 
-/** Builds the stored form of `bytes[start..end)`: `$<length>\r\n<bytes>\r\n`. */
-export function encodeValue(bytes: Uint8Array, start: number, end: number): Buffer {
-  const length = end - start;
+/** Smallest table (slots); it grows at 3/4 full and shrinks below 1/8. */
+const MIN_CAPACITY = 1024;
+/** Slots one sweep step examines at most. */
+const SWEEP_SLICE = 65_536;
+
+/** A random seed per process, so that colliding keys cannot be prepared in advance. */
+const SEED = randomBytes(4).readInt32LE(0);
+
+/** Hash of `bytes[start..end)`: FNV-1a from a random seed, then MurmurHash3's finaliser to spread it. */
+export function hashKey(bytes: Uint8Array, start: number, end: number): number {
+  let hash = SEED ^ 0x811c9dc5;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  return hash ^ (hash >>> 16);
+}
+
+/**
+ * Builds an entry: the key `key[keyStart..keyEnd)`, then the value
+ * `value[valueStart..valueEnd)` as `$<length>\r\n<bytes>\r\n`.
+ */
+export function encodeEntry(key: Uint8Array, keyStart: number, keyEnd: number, value: Uint8Array, valueStart: number, valueEnd: number): Buffer {
+  const keyLength = keyEnd - keyStart;
+  const length = valueEnd - valueStart;
   const digits = decimalDigits(length);
-  const value = Buffer.allocUnsafe(length + digits + 5);
-  value[0] = 36;
+  const entry = Buffer.allocUnsafe(keyLength + length + digits + 5);
+  let at = 0;
+  if (keyLength <= 16) for (let i = keyStart; i < keyEnd; i++) entry[at++] = key[i]!;
+  else {
+    entry.set(key.subarray(keyStart, keyEnd), 0);
+    at = keyLength;
+  }
+  entry[at] = 36;
   let rest = length;
-  for (let i = digits; i >= 1; i--) {
+  for (let i = at + digits; i > at; i--) {
     const next = Math.floor(rest / 10);
-    value[i] = 48 + (rest - next * 10);
+    entry[i] = 48 + (rest - next * 10);
     rest = next;
   }
-  let at = digits + 1;
-  value[at++] = 13;
-  value[at++] = 10;
-  if (length <= 16) for (let i = start; i < end; i++) value[at++] = bytes[i]!;
+  at += digits + 1;
+  entry[at++] = 13;
+  entry[at++] = 10;
+  if (length <= 16) for (let i = valueStart; i < valueEnd; i++) entry[at++] = value[i]!;
   else {
-    value.set(bytes.subarray(start, end), at);
+    entry.set(value.subarray(valueStart, valueEnd), at);
     at += length;
   }
-  value[at++] = 13;
-  value[at] = 10;
-  return value;
+  entry[at++] = 13;
+  entry[at] = 10;
+  return entry;
 }
 
-/** Builds the stored form of a latin1 string (a number's digits, say). */
-export function encodeText(text: string): Buffer {
-  return encodeValue(Buffer.from(text, "latin1"), 0, text.length);
-}
-
-/** Offset of the value's bytes in its stored form (after `$<length>\r\n`). */
-export function valueStart(value: Buffer): number {
-  let i = 1;
-  while (value[i] !== 10) i++;
+/** Where the value's bytes start in an entry whose value (reply form) starts at `replyStart`. */
+export function valueStart(entry: Uint8Array, replyStart: number): number {
+  let i = replyStart + 1;
+  while (entry[i] !== 10) i++;
   return i + 1;
 }
 
-/** Length of the value's bytes. */
-export function valueLength(value: Buffer): number {
-  return value.length - valueStart(value) - 2;
-}
-
-/** How many expiring keys one sweep step examines at most. */
-const SWEEP_SLICE = 512;
-
 /** One database: keys, values and expiry times (milliseconds since the epoch). */
 export class Keyspace {
-  readonly #values = new Map<string, Buffer>();
-  readonly #expires = new Map<string, number>();
-  #sweepCursor: Iterator<[string, number]> | null = null;
+  #mask = MIN_CAPACITY - 1;
+  /** Per slot: the entry (key then value in reply form), or undefined for a free slot. */
+  #entries: Array<Buffer | undefined> = new Array<Buffer | undefined>(MIN_CAPACITY).fill(undefined);
+  /** Per slot: the key's hash, its length, and its expiry time (0 for none). */
+  #hashes = new Int32Array(MIN_CAPACITY);
+  #keyLengths = new Int32Array(MIN_CAPACITY);
+  #expiries = new Float64Array(MIN_CAPACITY);
+  #size = 0;
+  #expiring = 0;
+  #sweepAt = 0;
 
   /** Number of keys (keys past their time that nobody has touched yet included, as in Redis). */
   get size(): number {
-    return this.#values.size;
+    return this.#size;
   }
 
   /** Number of keys with an expiry time. */
   get expiring(): number {
-    return this.#expires.size;
+    return this.#expiring;
   }
 
-  /** The stored value of `key`, or undefined if there is none or it has expired. */
-  get(key: string): Buffer | undefined {
-    const value = this.#values.get(key);
-    if (value === undefined || this.#expires.size === 0) return value;
-    const at = this.#expires.get(key);
-    if (at !== undefined && at <= Date.now()) {
-      this.#values.delete(key);
-      this.#expires.delete(key);
-      return undefined;
+  /**
+   * The entry of the key `key[start..end)`, or undefined if there is none
+   * or it has expired (it is removed then). The value, in reply form, is
+   * `entry[end - start..]`; entries are never changed once made, so one
+   * may be kept or queued for output as it is.
+   */
+  get(key: Uint8Array, start: number, end: number): Buffer | undefined {
+    const slot = this.#find(key, start, end, hashKey(key, start, end));
+    return slot < 0 ? undefined : this.#entries[slot];
+  }
+
+  /** Whether the key exists (and has not expired). */
+  has(key: Uint8Array, start: number, end: number): boolean {
+    return this.#find(key, start, end, hashKey(key, start, end)) >= 0;
+  }
+
+  /**
+   * Sets the key `key[start..end)` to the value `value[valueStart..valueEnd)`.
+   * Its expiry time is cleared, unless `keepExpiry` (INCR, APPEND, SET KEEPTTL).
+   */
+  set(key: Uint8Array, start: number, end: number, value: Uint8Array, valueStart: number, valueEnd: number, keepExpiry = false): void {
+    const entry = encodeEntry(key, start, end, value, valueStart, valueEnd);
+    const hash = hashKey(key, start, end);
+    const slot = this.#find(key, start, end, hash);
+    if (slot >= 0) {
+      this.#entries[slot] = entry;
+      if (!keepExpiry && this.#expiries[slot] !== 0) {
+        this.#expiries[slot] = 0;
+        this.#expiring--;
+      }
+      return;
     }
-    return value;
+    if ((this.#size + 1) * 4 > this.#entries.length * 3) this.#resize(this.#entries.length * 2);
+    let free = hash & this.#mask;
+    while (this.#entries[free] !== undefined) free = (free + 1) & this.#mask;
+    this.#entries[free] = entry;
+    this.#hashes[free] = hash;
+    this.#keyLengths[free] = end - start;
+    this.#expiries[free] = 0;
+    this.#size++;
   }
 
-  /** Whether `key` exists (and has not expired). */
-  has(key: string): boolean {
-    return this.get(key) !== undefined;
+  /** Removes the key; returns whether it existed (and had not expired). */
+  delete(key: Uint8Array, start: number, end: number): boolean {
+    const slot = this.#find(key, start, end, hashKey(key, start, end));
+    if (slot < 0) return false;
+    this.#remove(slot);
+    this.#shrinkIfSparse();
+    return true;
   }
 
-  /** Sets `key` to a stored value (see {@link encodeValue}) and clears its expiry time. */
-  set(key: string, value: Buffer): void {
-    this.#values.set(key, value);
-    if (this.#expires.size !== 0) this.#expires.delete(key);
+  /** The key's expiry time in ms since the epoch, -1 if it has none, -2 if the key does not exist. */
+  expiryOf(key: Uint8Array, start: number, end: number): number {
+    const slot = this.#find(key, start, end, hashKey(key, start, end));
+    if (slot < 0) return -2;
+    const at = this.#expiries[slot]!;
+    return at === 0 ? -1 : at;
   }
 
-  /** Replaces the value of `key`, keeping its expiry time (INCR, APPEND). */
-  replace(key: string, value: Buffer): void {
-    this.#values.set(key, value);
+  /** Sets the expiry time (ms since the epoch, > 0) of an existing key; returns false if there is no such key. */
+  setExpiry(key: Uint8Array, start: number, end: number, at: number): boolean {
+    const slot = this.#find(key, start, end, hashKey(key, start, end));
+    if (slot < 0) return false;
+    if (this.#expiries[slot] === 0) this.#expiring++;
+    this.#expiries[slot] = at;
+    return true;
   }
 
-  /** Removes `key`; returns whether it existed (and had not expired). */
-  delete(key: string): boolean {
-    const existed = this.get(key) !== undefined;
-    if (existed) {
-      this.#values.delete(key);
-      this.#expires.delete(key);
-    }
-    return existed;
+  /** Clears the key's expiry time; returns whether it had one. */
+  persist(key: Uint8Array, start: number, end: number): boolean {
+    const slot = this.#find(key, start, end, hashKey(key, start, end));
+    if (slot < 0 || this.#expiries[slot] === 0) return false;
+    this.#expiries[slot] = 0;
+    this.#expiring--;
+    return true;
   }
 
-  /** The expiry time of `key` in ms since the epoch, -1 if it has none, -2 if the key does not exist. */
-  expiryOf(key: string): number {
-    if (this.get(key) === undefined) return -2;
-    return this.#expires.get(key) ?? -1;
-  }
-
-  /** Sets the expiry time of an existing key (ms since the epoch). */
-  setExpiry(key: string, at: number): void {
-    this.#expires.set(key, at);
-  }
-
-  /** Clears the expiry time of `key`; returns whether it had one. */
-  persist(key: string): boolean {
-    return this.get(key) !== undefined && this.#expires.delete(key);
-  }
-
-  /** The keys matching a glob pattern, skipping those past their time. */
+  /** The keys matching a glob pattern (keys as latin1 strings, a character per byte), skipping those past their time. */
   keys(pattern: string): string[] {
     const all = matchesEverything(pattern);
     const now = Date.now();
     const keys: string[] = [];
-    for (const key of this.#values.keys()) {
-      if (!all && !globMatch(pattern, key)) continue;
-      const at = this.#expires.size === 0 ? undefined : this.#expires.get(key);
-      if (at !== undefined && at <= now) continue;
-      keys.push(key);
+    const entries = this.#entries;
+    for (let slot = 0; slot < entries.length; slot++) {
+      const entry = entries[slot];
+      if (entry === undefined) continue;
+      const at = this.#expiries[slot]!;
+      if (at !== 0 && at <= now) continue;
+      const key = entry.toString("latin1", 0, this.#keyLengths[slot]);
+      if (all || globMatch(pattern, key)) keys.push(key);
     }
     return keys;
   }
 
   /** Removes every key. */
   clear(): void {
-    this.#values.clear();
-    this.#expires.clear();
-    this.#sweepCursor = null;
+    this.#mask = MIN_CAPACITY - 1;
+    this.#entries = new Array<Buffer | undefined>(MIN_CAPACITY).fill(undefined);
+    this.#hashes = new Int32Array(MIN_CAPACITY);
+    this.#keyLengths = new Int32Array(MIN_CAPACITY);
+    this.#expiries = new Float64Array(MIN_CAPACITY);
+    this.#size = 0;
+    this.#expiring = 0;
+    this.#sweepAt = 0;
   }
 
   /**
-   * One step of the periodic sweep: examines up to `limit` expiring keys,
-   * going on where the previous step stopped, and removes those past their
-   * time. Returns the number removed.
+   * One step of the periodic sweep: examines up to `limit` slots, going on
+   * where the previous step stopped, and removes the keys past their time.
+   * Returns the number removed.
    */
   sweep(limit = SWEEP_SLICE): number {
-    if (this.#expires.size === 0) {
-      this.#sweepCursor = null;
-      return 0;
-    }
+    if (this.#expiring === 0) return 0;
     const now = Date.now();
+    const expiries = this.#expiries;
+    let at = this.#sweepAt;
     let removed = 0;
-    // A Map iterator stays valid while entries are added and removed: the walk goes on where it was.
-    let cursor = this.#sweepCursor ?? this.#expires.entries();
-    for (let examined = 0; examined < limit; examined++) {
-      const step = cursor.next();
-      if (step.done === true) {
-        cursor = this.#expires.entries();
-        if (examined > 0) break;
-        continue;
-      }
-      const [key, at] = step.value;
-      if (at <= now) {
-        this.#values.delete(key);
-        this.#expires.delete(key);
+    for (let examined = 0; examined < limit && this.#expiring > 0; examined++) {
+      if (at >= this.#entries.length) at = 0;
+      const expiry = expiries[at]!;
+      if (expiry !== 0 && expiry <= now && this.#entries[at] !== undefined) {
+        // Removing shifts a later entry into this slot: look at it again.
+        this.#remove(at);
         removed++;
-      }
+      } else at++;
     }
-    this.#sweepCursor = cursor;
+    this.#sweepAt = at;
+    if (removed > 0) this.#shrinkIfSparse();
     return removed;
+  }
+
+  /** The slot of the live key, or -1 (removing it if it is past its time). */
+  #find(key: Uint8Array, start: number, end: number, hash: number): number {
+    const entries = this.#entries;
+    const hashes = this.#hashes;
+    const mask = this.#mask;
+    const length = end - start;
+    let slot = hash & mask;
+    for (;;) {
+      const entry = entries[slot];
+      if (entry === undefined) return -1;
+      if (hashes[slot] === hash && this.#keyLengths[slot] === length) {
+        let i = 0;
+        while (i < length && entry[i] === key[start + i]) i++;
+        if (i === length) break;
+      }
+      slot = (slot + 1) & mask;
+    }
+    const at = this.#expiries[slot]!;
+    if (at !== 0 && at <= Date.now()) {
+      this.#remove(slot);
+      return -1;
+    }
+    return slot;
+  }
+
+  /** Frees a slot and shifts the rest of its run back, so that every key stays reachable from its home slot. */
+  #remove(slot: number): void {
+    const entries = this.#entries;
+    const hashes = this.#hashes;
+    const keyLengths = this.#keyLengths;
+    const expiries = this.#expiries;
+    const mask = this.#mask;
+    if (expiries[slot] !== 0) this.#expiring--;
+    this.#size--;
+    let hole = slot;
+    let next = slot;
+    for (;;) {
+      next = (next + 1) & mask;
+      if (entries[next] === undefined) break;
+      const home = hashes[next]! & mask;
+      // The entry at `next` may move into the hole unless its home lies cyclically in (hole, next].
+      const stays = hole <= next ? home > hole && home <= next : home > hole || home <= next;
+      if (stays) continue;
+      entries[hole] = entries[next];
+      hashes[hole] = hashes[next]!;
+      keyLengths[hole] = keyLengths[next]!;
+      expiries[hole] = expiries[next]!;
+      hole = next;
+    }
+    entries[hole] = undefined;
+    expiries[hole] = 0;
+  }
+
+  #shrinkIfSparse(): void {
+    const capacity = this.#entries.length;
+    if (capacity > MIN_CAPACITY && this.#size * 8 < capacity) this.#resize(capacity / 2);
+  }
+
+  /** Moves every entry into a table of `capacity` slots (a power of two). */
+  #resize(capacity: number): void {
+    const entries = this.#entries;
+    const hashes = this.#hashes;
+    const keyLengths = this.#keyLengths;
+    const expiries = this.#expiries;
+    this.#entries = new Array<Buffer | undefined>(capacity).fill(undefined);
+    this.#hashes = new Int32Array(capacity);
+    this.#keyLengths = new Int32Array(capacity);
+    this.#expiries = new Float64Array(capacity);
+    this.#mask = capacity - 1;
+    this.#sweepAt = 0;
+    for (let slot = 0; slot < entries.length; slot++) {
+      const entry = entries[slot];
+      if (entry === undefined) continue;
+      let free = hashes[slot]! & this.#mask;
+      while (this.#entries[free] !== undefined) free = (free + 1) & this.#mask;
+      this.#entries[free] = entry;
+      this.#hashes[free] = hashes[slot]!;
+      this.#keyLengths[free] = keyLengths[slot]!;
+      this.#expiries[free] = expiries[slot]!;
+    }
   }
 }

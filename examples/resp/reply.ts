@@ -125,17 +125,26 @@ export class ReplyWriter {
   }
 
   /**
-   * Appends a reply already in wire form that is not changed afterwards (a
-   * stored value, `$3\r\nfoo\r\n`): copied when short, pushed as it is when long.
+   * Appends a reply already in wire form, `bytes[start..]`, that is never
+   * changed afterwards (a stored value, `$3\r\nfoo\r\n`): copied when short,
+   * queued as it is when long.
    */
-  encodedValue(bytes: Buffer): void {
-    if (bytes.length <= COPY_LIMIT) {
-      this.raw(bytes);
+  encodedValue(bytes: Buffer, start: number): void {
+    const length = bytes.length - start;
+    if (length > COPY_LIMIT) {
+      this.flush();
+      const owner = this.#owner;
+      if (owner !== null && !owner.closing) owner.push(bytes.subarray(start));
       return;
     }
-    this.flush();
-    const owner = this.#owner;
-    if (owner !== null && !owner.closing) owner.push(bytes);
+    let at = this.#reserve(length);
+    const slab = this.#slab;
+    if (length <= 32) for (let i = start; i < bytes.length; i++) slab[at++] = bytes[i]!;
+    else {
+      slab.set(start === 0 ? bytes : bytes.subarray(start), at);
+      at += length;
+    }
+    this.#advance(at);
   }
 
   /** `:<n>\r\n` for a safe integer or a BigInt. */

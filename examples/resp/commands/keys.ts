@@ -13,14 +13,14 @@ import type { CommandSpec } from "./table";
 function del(session: Session, args: Args): void {
   const keyspace = session.server.keyspace;
   let removed = 0;
-  for (let i = 1; i < args.count; i++) if (keyspace.delete(args.text(i))) removed++;
+  for (let i = 1; i < args.count; i++) if (keyspace.delete(args.buffer(i), args.start(i), args.end(i))) removed++;
   replies.integer(removed);
 }
 
 function exists(session: Session, args: Args): void {
   const keyspace = session.server.keyspace;
   let found = 0;
-  for (let i = 1; i < args.count; i++) if (keyspace.has(args.text(i))) found++;
+  for (let i = 1; i < args.count; i++) if (keyspace.has(args.buffer(i), args.start(i), args.end(i))) found++;
   replies.integer(found);
 }
 
@@ -75,8 +75,8 @@ function expireGeneric(session: Session, args: Args, unit: 1 | 1000, timeError: 
     at = Number(scaled + BigInt(now));
   }
   const keyspace = session.server.keyspace;
-  const key = args.text(1);
-  const current = keyspace.expiryOf(key);
+  const [key, start, end] = [args.buffer(1), args.start(1), args.end(1)];
+  const current = keyspace.expiryOf(key, start, end);
   if (current === -2) {
     replies.raw(Replies.ZERO);
     return;
@@ -90,8 +90,8 @@ function expireGeneric(session: Session, args: Args, unit: 1 | 1000, timeError: 
     replies.raw(Replies.ZERO);
     return;
   }
-  if (at <= now) keyspace.delete(key);
-  else keyspace.setExpiry(key, at);
+  if (at <= now) keyspace.delete(key, start, end);
+  else keyspace.setExpiry(key, start, end, at);
   replies.raw(Replies.ONE);
 }
 
@@ -108,7 +108,7 @@ function pexpire(session: Session, args: Args): void {
 
 /** TTL and PTTL: -2 no such key, -1 no expiry, else the time left (seconds rounded, or ms). */
 function ttlGeneric(session: Session, args: Args, milliseconds: boolean): void {
-  const at = session.server.keyspace.expiryOf(args.text(1));
+  const at = session.server.keyspace.expiryOf(args.buffer(1), args.start(1), args.end(1));
   if (at < 0) {
     replies.integer(at);
     return;
@@ -126,7 +126,7 @@ function pttl(session: Session, args: Args): void {
 }
 
 function persist(session: Session, args: Args): void {
-  replies.raw(session.server.keyspace.persist(args.text(1)) ? Replies.ONE : Replies.ZERO);
+  replies.raw(session.server.keyspace.persist(args.buffer(1), args.start(1), args.end(1)) ? Replies.ONE : Replies.ZERO);
 }
 
 function keys(session: Session, args: Args): void {

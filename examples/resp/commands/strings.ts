@@ -6,7 +6,7 @@
 import type { Args } from "../args";
 import { ErrorReplies, arityError, expireTimeError } from "../errors";
 import { INT64_MAX, INT64_MIN, type Int64, addInt64, parseInteger } from "../integers";
-import { type Keyspace, encodeText, encodeValue, valueLength, valueStart } from "../keyspace";
+import { type Keyspace, valueStart } from "../keyspace";
 import { Replies, replies } from "../reply";
 import type { Session } from "../session";
 import type { CommandSpec } from "./table";
@@ -52,10 +52,20 @@ export function absoluteExpiry(args: Args, index: number, unit: 1 | 1000, relati
   return Number(at);
 }
 
-/** Stores `value` under the key in argument `i`, clearing its expiry time unless `keepExpiry`. */
-function store(keyspace: Keyspace, args: Args, i: number, value: Buffer, keepExpiry = false): void {
-  if (keepExpiry) keyspace.replace(args.text(i), value);
-  else keyspace.set(args.text(i), value);
+/** The entry of the key in argument `i`, or undefined (see `Keyspace.get`). */
+function lookup(keyspace: Keyspace, args: Args, i: number): Buffer | undefined {
+  return keyspace.get(args.buffer(i), args.start(i), args.end(i));
+}
+
+/** Stores `value[start..end)` under the key in argument `i`, clearing its expiry time unless `keepExpiry`. */
+function store(keyspace: Keyspace, args: Args, i: number, value: Uint8Array, start: number, end: number, keepExpiry = false): void {
+  keyspace.set(args.buffer(i), args.start(i), args.end(i), value, start, end, keepExpiry);
+}
+
+/** Replies with the value of an entry whose key is argument `i`, or nil. */
+function replyValue(entry: Buffer | undefined, args: Args, i: number): void {
+  if (entry === undefined) replies.nil();
+  else replies.encodedValue(entry, args.length(i));
 }
 
 function set(session: Session, args: Args): void {
@@ -79,11 +89,10 @@ function set(session: Session, args: Args): void {
   const keyspace = session.server.keyspace;
   if (flags === 0) {
     // The common case, kept short.
-    store(keyspace, args, 1, encodeValue(args.buffer(2), args.start(2), args.end(2)));
+    store(keyspace, args, 1, args.buffer(2), args.start(2), args.end(2));
     replies.raw(Replies.OK);
     return;
   }
-  const key = args.text(1);
   let at = 0;
   if ((flags & ANY_EXPIRY) !== 0) {
     const seconds = (flags & (EX | EXAT)) !== 0;
@@ -91,44 +100,32 @@ function set(session: Session, args: Args): void {
     if (expiry === null) return;
     at = expiry;
   }
-  const old = keyspace.get(key);
-  if ((flags & GET) !== 0) {
-    if (old === undefined) replies.nil();
-    else replies.encodedValue(old);
-  }
+  const old = lookup(keyspace, args, 1);
+  if ((flags & GET) !== 0) replyValue(old, args, 1);
   if (((flags & NX) !== 0 && old !== undefined) || ((flags & XX) !== 0 && old === undefined)) {
     if ((flags & GET) === 0) replies.nil();
     return;
   }
-  const value = encodeValue(args.buffer(2), args.start(2), args.end(2));
-  if ((flags & KEEPTTL) !== 0) keyspace.replace(key, value);
-  else keyspace.set(key, value);
-  if (at !== 0) keyspace.setExpiry(key, at);
+  store(keyspace, args, 1, args.buffer(2), args.start(2), args.end(2), (flags & KEEPTTL) !== 0);
+  if (at !== 0) keyspace.setExpiry(args.buffer(1), args.start(1), args.end(1), at);
   if ((flags & GET) === 0) replies.raw(Replies.OK);
 }
 
 function get(session: Session, args: Args): void {
-  const value = session.server.keyspace.get(args.text(1));
-  if (value === undefined) replies.nil();
-  else replies.encodedValue(value);
+  replyValue(lookup(session.server.keyspace, args, 1), args, 1);
 }
 
 function getset(session: Session, args: Args): void {
   const keyspace = session.server.keyspace;
-  const old = keyspace.get(args.text(1));
-  store(keyspace, args, 1, encodeValue(args.buffer(2), args.start(2), args.end(2)));
-  if (old === undefined) replies.nil();
-  else replies.encodedValue(old);
+  const old = lookup(keyspace, args, 1);
+  store(keyspace, args, 1, args.buffer(2), args.start(2), args.end(2));
+  replyValue(old, args, 1);
 }
 
 function mget(session: Session, args: Args): void {
   const keyspace = session.server.keyspace;
   replies.arrayHeader(args.count - 1);
-  for (let i = 1; i < args.count; i++) {
-    const value = keyspace.get(args.text(i));
-    if (value === undefined) replies.nil();
-    else replies.encodedValue(value);
-  }
+  for (let i = 1; i < args.count; i++) replyValue(lookup(keyspace, args, i), args, i);
 }
 
 function mset(session: Session, args: Args): void {
@@ -137,20 +134,20 @@ function mset(session: Session, args: Args): void {
     return;
   }
   const keyspace = session.server.keyspace;
-  for (let i = 1; i < args.count; i += 2) store(keyspace, args, i, encodeValue(args.buffer(i + 1), args.start(i + 1), args.end(i + 1)));
+  for (let i = 1; i < args.count; i += 2) store(keyspace, args, i, args.buffer(i + 1), args.start(i + 1), args.end(i + 1));
   replies.raw(Replies.OK);
 }
 
 function append(session: Session, args: Args): void {
   const keyspace = session.server.keyspace;
-  const old = keyspace.get(args.text(1));
+  const old = lookup(keyspace, args, 1);
   const added = args.length(2);
   if (old === undefined) {
-    store(keyspace, args, 1, encodeValue(args.buffer(2), args.start(2), args.end(2)));
+    store(keyspace, args, 1, args.buffer(2), args.start(2), args.end(2));
     replies.integer(added);
     return;
   }
-  const start = valueStart(old);
+  const start = valueStart(old, args.length(1));
   const oldLength = old.length - start - 2;
   const total = oldLength + added;
   if (total > session.server.settings.maxBulkLength) {
@@ -160,22 +157,22 @@ function append(session: Session, args: Args): void {
   const joined = Buffer.allocUnsafe(total);
   old.copy(joined, 0, start, start + oldLength);
   args.buffer(2).copy(joined, oldLength, args.start(2), args.end(2));
-  store(keyspace, args, 1, encodeValue(joined, 0, total), true);
+  store(keyspace, args, 1, joined, 0, total, true);
   replies.integer(total);
 }
 
 function strlen(session: Session, args: Args): void {
-  const value = session.server.keyspace.get(args.text(1));
-  replies.integer(value === undefined ? 0 : valueLength(value));
+  const entry = lookup(session.server.keyspace, args, 1);
+  replies.integer(entry === undefined ? 0 : entry.length - valueStart(entry, args.length(1)) - 2);
 }
 
 /** INCRBY's core: adds `delta` to the integer stored at the key in argument 1 (0 if none), keeping its expiry time. */
 function incrementBy(session: Session, args: Args, delta: Int64): void {
   const keyspace = session.server.keyspace;
-  const old = keyspace.get(args.text(1));
+  const old = lookup(keyspace, args, 1);
   let current: Int64 = 0;
   if (old !== undefined) {
-    const parsed = parseInteger(old, valueStart(old), old.length - 2);
+    const parsed = parseInteger(old, valueStart(old, args.length(1)), old.length - 2);
     if (parsed === null) {
       replies.raw(ErrorReplies.NOT_INTEGER);
       return;
@@ -187,7 +184,8 @@ function incrementBy(session: Session, args: Args, delta: Int64): void {
     replies.raw(ErrorReplies.OVERFLOW);
     return;
   }
-  store(keyspace, args, 1, encodeText(String(result)), true);
+  const digits = Buffer.from(String(result), "latin1");
+  store(keyspace, args, 1, digits, 0, digits.length, true);
   replies.integer(result);
 }
 

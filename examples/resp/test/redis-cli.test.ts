@@ -47,7 +47,7 @@ describe("redis-cli", () => {
   it("stores a value read from standard input with -x, bytes intact", async () => {
     const value = "line one\r\nline two\n\x00\xff";
     expect((await redisCli(port, ["-x", "SET", "file"], Buffer.from(value, "latin1"))).stdout).toBe("OK\n");
-    expect(server.state.keyspace.get("file")?.toString("latin1")).toBe(`$${value.length}\r\n${value}\r\n`);
+    expect(server.state.keyspace.get(Buffer.from("file"), 0, 4)?.toString("latin1")).toBe(`file$${value.length}\r\n${value}\r\n`);
     expect((await redisCli(port, ["STRLEN", "file"])).stdout).toBe(`${value.length}\n`);
   });
 

@@ -9,7 +9,7 @@ import { cString, unknownCommand } from "../errors";
 import { globMatch } from "../glob";
 import { splitInline } from "../inline";
 import { addInt64, parseInt64, parseInteger, parseSafeInteger } from "../integers";
-import { Keyspace, encodeValue, valueLength, valueStart } from "../keyspace";
+import { Keyspace, encodeEntry, hashKey, valueStart } from "../keyspace";
 import { ReplyWriter } from "../reply";
 import { PipelineScan } from "../scan";
 import { DEFAULT_SETTINGS, settingsFromFlags } from "../settings";
@@ -128,49 +128,108 @@ describe("inline commands", () => {
 });
 
 describe("the key space", () => {
-  it("stores values in reply form", () => {
-    const value = encodeValue(bytes("xhello worldx"), 1, 12);
-    expect(value.toString("latin1")).toBe("$11\r\nhello world\r\n");
-    expect(valueStart(value)).toBe(5);
-    expect(valueLength(value)).toBe(11);
-    expect(encodeValue(bytes(""), 0, 0).toString("latin1")).toBe("$0\r\n\r\n");
+  /** A key space with string keys and values, for short tests. */
+  function keyspaceOf(): {
+    keyspace: Keyspace;
+    set: (key: string, value: string, keepExpiry?: boolean) => void;
+    get: (key: string) => string | undefined;
+    expire: (key: string, at: number) => boolean;
+    expiry: (key: string) => number;
+    remove: (key: string) => boolean;
+  } {
+    const keyspace = new Keyspace();
+    return {
+      keyspace,
+      set: (key, value, keepExpiry) => keyspace.set(bytes(key), 0, key.length, bytes(value), 0, value.length, keepExpiry),
+      get: (key) => keyspace.get(bytes(key), 0, key.length)?.toString("latin1", key.length),
+      expire: (key, at) => keyspace.setExpiry(bytes(key), 0, key.length, at),
+      expiry: (key) => keyspace.expiryOf(bytes(key), 0, key.length),
+      remove: (key) => keyspace.delete(bytes(key), 0, key.length),
+    };
+  }
+
+  it("stores each entry as the key followed by the value in reply form", () => {
+    const entry = encodeEntry(bytes("xkeyx"), 1, 4, bytes("xhello worldx"), 1, 12);
+    expect(entry.toString("latin1")).toBe("key$11\r\nhello world\r\n");
+    expect(valueStart(entry, 3)).toBe(8);
+    expect(encodeEntry(bytes(""), 0, 0, bytes(""), 0, 0).toString("latin1")).toBe("$0\r\n\r\n");
+  });
+
+  it("hashes keys by their bytes, spreading similar keys", () => {
+    const slots = new Set<number>();
+    for (let i = 0; i < 1000; i++) slots.add(hashKey(bytes(`key:${i}`), 0, `key:${i}`.length) & 1023);
+    expect(slots.size).toBeGreaterThan(550);
+    expect(hashKey(bytes("xabcx"), 1, 4)).toBe(hashKey(bytes("abc"), 0, 3));
+  });
+
+  it("sets, replaces, finds and deletes keys, binary ones included", () => {
+    const { keyspace, set, get, remove } = keyspaceOf();
+    set("a", "1");
+    set("\x00\xff\r\n", "binary");
+    set("a", "2");
+    expect(get("a")).toBe("$1\r\n2\r\n");
+    expect(get("\x00\xff\r\n")).toBe("$6\r\nbinary\r\n");
+    expect(get("b")).toBeUndefined();
+    expect(keyspace.size).toBe(2);
+    expect(remove("a")).toBe(true);
+    expect(remove("a")).toBe(false);
+    expect(keyspace.size).toBe(1);
+  });
+
+  it("keeps every key reachable as the table grows, shrinks and shifts runs back on deletion", () => {
+    const { keyspace, set, get, remove } = keyspaceOf();
+    for (let i = 0; i < 20_000; i++) set(`k${i}`, String(i));
+    for (let i = 0; i < 20_000; i += 3) expect(remove(`k${i}`)).toBe(true);
+    for (let i = 0; i < 20_000; i++) expect(get(`k${i}`)).toBe(i % 3 === 0 ? undefined : `$${String(i).length}\r\n${i}\r\n`);
+    for (let i = 0; i < 20_000; i++) remove(`k${i}`);
+    expect(keyspace.size).toBe(0);
+    set("last", "x");
+    expect(get("last")).toBe("$1\r\nx\r\n");
   });
 
   it("forgets a key past its time when it is touched", () => {
-    const keyspace = new Keyspace();
-    keyspace.set("k", encodeValue(bytes("v"), 0, 1));
-    keyspace.setExpiry("k", Date.now() - 1);
+    const { keyspace, set, get, expire } = keyspaceOf();
+    set("k", "v");
+    expect(expire("k", Date.now() - 1)).toBe(true);
     expect(keyspace.size).toBe(1);
-    expect(keyspace.get("k")).toBeUndefined();
+    expect(get("k")).toBeUndefined();
     expect(keyspace.size).toBe(0);
     expect(keyspace.expiring).toBe(0);
   });
 
   it("sweeps expired keys a slice at a time, going on where it stopped", () => {
-    const keyspace = new Keyspace();
-    const value = encodeValue(bytes("v"), 0, 1);
+    const { keyspace, set, expire } = keyspaceOf();
     for (let i = 0; i < 1000; i++) {
-      keyspace.set(`k${i}`, value);
-      keyspace.setExpiry(`k${i}`, i % 2 === 0 ? Date.now() - 1 : Date.now() + 100_000);
+      set(`k${i}`, "v");
+      expire(`k${i}`, i % 2 === 0 ? Date.now() - 1 : Date.now() + 100_000);
     }
-    expect(keyspace.sweep(300)).toBe(150);
-    expect(keyspace.sweep(300)).toBe(150);
-    expect(keyspace.sweep(300)).toBe(150);
-    expect(keyspace.sweep(300)).toBe(50);
+    let removed = 0;
+    for (let step = 0; step < 10; step++) removed += keyspace.sweep(300);
+    expect(removed).toBe(500);
     expect(keyspace.size).toBe(500);
+    expect(keyspace.expiring).toBe(500);
     expect(keyspace.sweep(300)).toBe(0);
   });
 
-  it("keeps an expiry time on replace and drops it on set", () => {
-    const keyspace = new Keyspace();
-    const value = encodeValue(bytes("v"), 0, 1);
-    keyspace.set("k", value);
-    keyspace.setExpiry("k", Date.now() + 10_000);
-    keyspace.replace("k", value);
-    expect(keyspace.expiryOf("k")).toBeGreaterThan(Date.now());
-    keyspace.set("k", value);
-    expect(keyspace.expiryOf("k")).toBe(-1);
-    expect(keyspace.expiryOf("nope")).toBe(-2);
+  it("keeps an expiry time when asked to, and drops it on a plain set", () => {
+    const { set, expire, expiry } = keyspaceOf();
+    set("k", "v");
+    expire("k", Date.now() + 10_000);
+    set("k", "w", true);
+    expect(expiry("k")).toBeGreaterThan(Date.now());
+    set("k", "x");
+    expect(expiry("k")).toBe(-1);
+    expect(expiry("nope")).toBe(-2);
+  });
+
+  it("lists keys matching a pattern, skipping those past their time", () => {
+    const { keyspace, set, expire } = keyspaceOf();
+    set("user:1", "a");
+    set("user:2", "b");
+    set("other", "c");
+    expire("user:2", Date.now() - 1);
+    expect(keyspace.keys("user:*")).toEqual(["user:1"]);
+    expect(keyspace.keys("*").sort()).toEqual(["other", "user:1"]);
   });
 });
 
