@@ -164,8 +164,8 @@ export class RespConnection extends Protocol implements Session, ReplySink {
     const used = total === 0 ? 0 : firstSlots[total - 1]! + counts[total - 1]!;
     scan.invalidate();
     args.release(used);
-    // Usually the last frame of the read: the replies leave with the channel's write at the end of it.
-    replies.flushFor(this);
+    // One buffer for all the replies; the channel writes it when the read has been framed.
+    replies.flush();
     return "request";
   }
 
@@ -203,26 +203,10 @@ export class RespConnection extends Protocol implements Session, ReplySink {
     }
   }
 
-  /**
-   * Frames a read, then hands the replies to it over at once: the channel
-   * writes them as one buffer (the writer's own hand-over, a microtask
-   * later, is the safety net for frames handled outside a read).
-   */
-  override handleRead(data: Uint8Array): void {
-    super.handleRead(data);
-    replies.flushFor(this);
-  }
-
   /** Replies gathered for this client leave before the close marker. */
   override closeWhenDone(): void {
     replies.flushFor(this);
     super.closeWhenDone();
-  }
-
-  /** The client ended its side: answer what it sent, then close. */
-  override handleEndOfInput(): void {
-    replies.flushFor(this);
-    super.handleEndOfInput();
   }
 
   // ------------------------------------------------------------ internals
@@ -275,6 +259,7 @@ export class RespConnection extends Protocol implements Session, ReplySink {
     replies.begin(this);
     commands.execute(this, args.select(first, count));
     args.release(first + count);
+    replies.flush();
   }
 
   #protocolError(text: string): void {

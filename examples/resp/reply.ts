@@ -1,9 +1,7 @@
 /**
- * Replies are written as RESP2 bytes into a shared slab, and each
- * connection's replies leave as one `push` of a view of that slab: when the
- * read that caused them has been handled (a microtask later), before
- * another connection writes, once a good amount has gathered, or before the
- * connection closes. A pipeline of sixteen commands thus becomes one
+ * Replies are written as RESP2 bytes into a shared slab, and the replies
+ * to one frame's commands leave as one `push` of a view of that slab. A
+ * pipeline of sixteen commands (one frame, see the scan) thus becomes one
  * buffer and one socket write, and no reply allocates anything of its own.
  */
 
@@ -44,8 +42,10 @@ export const Replies = {
 
 /**
  * Writes RESP2 replies for one connection at a time. Call {@link begin}
- * with the connection before writing its replies; everything written then
- * reaches that connection, in order, as few buffers as possible.
+ * with the connection before writing its replies and {@link flush} after:
+ * everything written in between reaches that connection, in order, as one
+ * buffer (several when it grows large, so that the channel's output limit
+ * can act).
  */
 export class ReplyWriter {
   #slab: Buffer = Buffer.allocUnsafe(SLAB_SIZE);
@@ -54,11 +54,6 @@ export class ReplyWriter {
   /** End of what is written. */
   #end = 0;
   #owner: ReplySink | null = null;
-  #flushQueued = false;
-  readonly #flushSoon = (): void => {
-    this.#flushQueued = false;
-    this.flush();
-  };
 
   /** Makes `sink` the connection replies are written for (handing over what another one has gathered). */
   begin(sink: ReplySink): void {
@@ -97,11 +92,6 @@ export class ReplyWriter {
       this.#slab = Buffer.allocUnsafe(Math.max(SLAB_SIZE, size));
       this.#sent = 0;
       end = 0;
-    }
-    if (end === this.#sent && !this.#flushQueued) {
-      // The first bytes since the last hand-over: hand them over once this read is done.
-      this.#flushQueued = true;
-      queueMicrotask(this.#flushSoon);
     }
     return end;
   }
