@@ -236,7 +236,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
       if (isPromiseLike(result)) this.#wait(result, null);
       return;
     }
-    this.#parts.push(chunk.subarray(start, end));
+    this.#parts.push(this.view(chunk, start, end));
     this.#partsLength += end - start;
   }
 
@@ -271,9 +271,9 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
       if (this.#parts.length === 0) {
         length = end - start;
         if (state.crlfOnly && !this.#checkFrame(chunk, start, end)) return;
-        frame = state.latin1 ? this.#latin1(chunk, start, end) : state.encoding !== null ? chunk.toString(state.encoding, start, end) : chunk.subarray(start, end);
+        frame = state.latin1 ? this.#latin1(chunk, start, end) : state.encoding !== null ? chunk.toString(state.encoding, start, end) : this.view(chunk, start, end);
       } else {
-        if (end > start) this.#parts.push(chunk.subarray(start, end));
+        if (end > start) this.#parts.push(this.view(chunk, start, end));
         length = this.#partsLength + (end - start);
         const whole = Buffer.concat(this.#parts, length);
         this.#parts = [];
@@ -564,7 +564,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
 
   /** One piece of a streamed frame, decoded if the state has an encoding. */
   #piece(state: CompiledState, chunk: Buffer, start: number, end: number, last: boolean): Buffer | string {
-    if (state.encoding === null) return chunk.subarray(start, end);
+    if (state.encoding === null) return this.view(chunk, start, end);
     if (state.latin1) return (chunk as FastSlices).latin1Slice(start, end);
     // Multi-byte characters may be split between pieces: decode with one decoder per frame.
     const decoder = (this.#streamDecoder ??= new StringDecoder(state.encoding));

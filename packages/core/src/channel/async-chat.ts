@@ -106,7 +106,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   #viewChunk: Buffer | null = null;
   #viewBuffer: ArrayBufferLike | null = null;
   #viewOffset = 0;
-  /** Pieces kept by appendData: the first, the rest, their total length. */
+  /** Pieces kept by appendData: the first, all of them once there are several, their total length. */
   #kept: Buffer | null = null;
   #keptMore: Buffer[] | null = null;
   #keptLength = 0;
@@ -320,7 +320,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    */
   protected appendData(data: Buffer): void {
     if (this.#kept === null) this.#kept = data;
-    else if (this.#keptMore === null) this.#keptMore = [data];
+    else if (this.#keptMore === null) this.#keptMore = [this.#kept, data];
     else this.#keptMore.push(data);
     this.#keptLength += data.length;
   }
@@ -337,11 +337,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#kept = null;
     this.#keptMore = null;
     this.#keptLength = 0;
-    if (more === null) return first;
-    const joined = Buffer.allocUnsafe(length);
-    let at = first.copy(joined, 0);
-    for (let i = 0; i < more.length; i++) at += more[i]!.copy(joined, at);
-    return joined;
+    return more === null ? first : Buffer.concat(more, length);
   }
 
   /**

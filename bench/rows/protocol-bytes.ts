@@ -1,0 +1,61 @@
+/**
+ * Protocol (bytes): the declarative layer on the same workloads. Lines: one
+ * `@onTerminator("\r\n")` state receiving Buffers. RESP: a header state that
+ * returns the byte-count state, which returns to the header state.
+ */
+
+import { Protocol, onBytes, onTerminator } from "@asynchat/decorators";
+import type { Counter, NodeRow } from "../harness";
+import { bulkLength } from "../scenarios/resp";
+
+class Lines extends Protocol {
+  frames = 0;
+  bytes = 0;
+
+  @onTerminator("\r\n", { maxLength: Infinity })
+  line(data: Buffer) {
+    this.frames++;
+    this.bytes += data.length;
+  }
+}
+
+class Resp extends Protocol {
+  frames = 0;
+  bytes = 0;
+  need = 0;
+
+  @onTerminator("\r\n")
+  header(line: Buffer) {
+    this.frames++;
+    this.need = bulkLength(line) + 2;
+    return this.body;
+  }
+
+  @onBytes((self: Resp) => self.need)
+  body(data: Buffer) {
+    this.frames++;
+    const length = data.length - 2;
+    if (data[length] !== 13 || data[length + 1] !== 10) throw new Error("body not followed by CRLF");
+    this.bytes += length;
+    return this.header;
+  }
+}
+
+function run<T extends Lines | Resp>(channel: T, chunks: readonly Buffer[], counter: Counter): T {
+  for (let i = 0; i < chunks.length; i++) channel.handleRead(chunks[i]!);
+  counter.frames = channel.frames;
+  counter.bytes = channel.bytes;
+  return channel;
+}
+
+export const row: NodeRow = {
+  name: "Protocol (bytes)",
+  order: 13,
+  description: "Protocol: @onTerminator(\"\\r\\n\") state with Buffer frames; for RESP a header state and an @onBytes body state",
+  baseline: "AsyncChat",
+  framers: {
+    lines: (chunks, counter) => run(new Lines(), chunks, counter),
+    resp: (chunks, counter) => run(new Resp(), chunks, counter),
+  },
+  targets: [{ kind: "ratio", workloads: ["a", "b"], of: "AsyncChat", atLeast: 0.9 }],
+};
