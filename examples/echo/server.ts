@@ -8,7 +8,6 @@ import { AsyncChat, ChatServer } from "@asynchat/core";
 
 /** One echo connection: lines in, numbered lines out. */
 export class EchoChannel extends AsyncChat {
-  #parts: Buffer[] = [];
   #count = 0;
 
   constructor(socket: Duplex) {
@@ -21,12 +20,11 @@ export class EchoChannel extends AsyncChat {
   }
 
   override collectIncomingData(data: Buffer): void {
-    this.#parts.push(data);
+    this.appendData(data);
   }
 
   override foundTerminator(): void {
-    const line = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts);
-    this.#parts = [];
+    const line = this.getData();
     if (line.toString("latin1").trim().toUpperCase() === "QUIT") {
       this.push("+ bye\r\n");
       this.closeWhenDone();
@@ -38,7 +36,7 @@ export class EchoChannel extends AsyncChat {
   }
 
   override handleFrameTooLong(): void {
-    this.#parts = [];
+    this.getData(); // forget the part of the long line already collected
     this.push("- line too long\r\n");
   }
 }

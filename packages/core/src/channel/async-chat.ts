@@ -83,10 +83,9 @@ function toBuffer(data: Uint8Array): Buffer {
  *
  * ```ts
  * class Echo extends AsyncChat {
- *   #parts: Buffer[] = [];
  *   constructor(socket: Duplex) { super(socket); this.setTerminator("\r\n"); }
- *   override collectIncomingData(data: Buffer) { this.#parts.push(data); }
- *   override foundTerminator() { this.push(Buffer.concat(this.#parts)); this.push("\r\n"); this.#parts = []; }
+ *   override collectIncomingData(data: Buffer) { this.appendData(data); }
+ *   override foundTerminator() { this.push(this.getData()); this.push("\r\n"); }
  * }
  * ```
  *
