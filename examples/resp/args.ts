@@ -1,10 +1,11 @@
 /**
  * The arguments of commands as byte ranges, not strings: slot `i` is
- * `buffers[i][starts[i]..ends[i])`. For a pipeline scanned in one read every
- * slot points into the read itself; for a command gathered frame by frame,
- * each slot is one received bulk string. Commands see a window of the
- * table (`base`, `count`) and read arguments through it, decoding only
- * those they need (keys as latin1 strings, numbers straight from bytes).
+ * `buffer[starts[i]..ends[i])`. For a pipeline scanned in one read every
+ * slot points into the read itself (`source`); for a command gathered
+ * frame by frame, each slot is one received bulk string (`buffers[i]`).
+ * Commands see a window of the table (`base`, `count`) and read arguments
+ * through it, decoding only what they need (numbers straight from bytes,
+ * strings only for messages and patterns).
  */
 
 import { type Int64, parseInteger, parseSafeInteger } from "./integers";
@@ -24,6 +25,8 @@ export function latin1(bytes: Buffer, start: number, end: number): string {
 
 /** A table of argument slots and the window of it the current command owns. */
 export class Args {
+  /** When set, every slot lies in this one buffer (a scanned read, an inline line); else slot `i` lies in `buffers[i]`. */
+  source: Buffer | null = null;
   buffers: Buffer[] = [];
   starts = new Int32Array(1024);
   ends = new Int32Array(1024);
@@ -46,8 +49,11 @@ export class Args {
    * point into (a read, a large value), and of a table grown for one huge command.
    */
   release(used: number): void {
-    const buffers = this.buffers;
-    for (let i = 0; i < used; i++) buffers[i] = EMPTY;
+    if (this.source !== null) this.source = null;
+    else {
+      const buffers = this.buffers;
+      for (let i = 0; i < used; i++) buffers[i] = EMPTY;
+    }
     if (this.starts.length > KEPT_CAPACITY) {
       this.starts = new Int32Array(1024);
       this.ends = new Int32Array(1024);
@@ -62,10 +68,14 @@ export class Args {
     return this;
   }
 
+  #bufferOf(slot: number): Buffer {
+    return this.source ?? this.buffers[slot]!;
+  }
+
   /** Argument `i` as a latin1 string (one character per byte: any bytes survive the round trip). */
   text(i: number): string {
     const slot = this.base + i;
-    return latin1(this.buffers[slot]!, this.starts[slot]!, this.ends[slot]!);
+    return latin1(this.#bufferOf(slot), this.starts[slot]!, this.ends[slot]!);
   }
 
   /** Length in bytes of argument `i`. */
@@ -76,7 +86,7 @@ export class Args {
 
   /** The buffer argument `i` lies in (see {@link start}, {@link end}). */
   buffer(i: number): Buffer {
-    return this.buffers[this.base + i]!;
+    return this.#bufferOf(this.base + i);
   }
 
   /** Offset of argument `i` in its buffer. */
@@ -95,7 +105,7 @@ export class Args {
     const start = this.starts[slot]!;
     const length = keyword.length;
     if (this.ends[slot]! - start !== length) return false;
-    const bytes = this.buffers[slot]!;
+    const bytes = this.#bufferOf(slot);
     for (let j = 0; j < length; j++) {
       const byte = bytes[start + j]!;
       const want = keyword.charCodeAt(j);
@@ -107,12 +117,12 @@ export class Args {
   /** Argument `i` as an integer within the safe range, or NaN (see `parseSafeInteger`). */
   safeInteger(i: number): number {
     const slot = this.base + i;
-    return parseSafeInteger(this.buffers[slot]!, this.starts[slot]!, this.ends[slot]!);
+    return parseSafeInteger(this.#bufferOf(slot), this.starts[slot]!, this.ends[slot]!);
   }
 
   /** Argument `i` as a signed 64-bit integer, or null if it is not one. */
   integer(i: number): Int64 | null {
     const slot = this.base + i;
-    return parseInteger(this.buffers[slot]!, this.starts[slot]!, this.ends[slot]!);
+    return parseInteger(this.#bufferOf(slot), this.starts[slot]!, this.ends[slot]!);
   }
 }

@@ -37,7 +37,7 @@ export function splitInline(line: Buffer, end: number, args: Args): number {
   }
   // No quotes: each argument is a range of the line itself.
   args.reserve((end + 1) >> 1 || 1);
-  const buffers = args.buffers;
+  args.source = line;
   let count = 0;
   let i = 0;
   for (;;) {
@@ -45,7 +45,6 @@ export function splitInline(line: Buffer, end: number, args: Args): number {
     if (i >= end) break;
     const start = i;
     while (i < end && !endsWord(line[i]!)) i++;
-    buffers[count] = line;
     args.starts[count] = start;
     args.ends[count] = i;
     count++;
@@ -110,6 +109,7 @@ function splitQuoted(line: Buffer, length: number, args: Args): number {
     words.push(Buffer.from(bytes));
   }
   args.reserve(words.length || 1);
+  args.source = null;
   for (let i = 0; i < words.length; i++) {
     args.buffers[i] = words[i]!;
     args.starts[i] = 0;

@@ -136,6 +136,7 @@ export class RespConnection extends Protocol implements Session, ReplySink {
     this.#gathered = null;
     scan.invalidate();
     args.reserve(gathered.length);
+    args.source = null;
     for (let i = 0; i < gathered.length; i++) {
       args.buffers[i] = gathered[i]!;
       args.starts[i] = 0;

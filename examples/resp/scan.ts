@@ -79,6 +79,7 @@ export class PipelineScan {
     this.owner = null;
     this.commands = 0;
     args.reserve(Math.max(firstCount, 64));
+    args.source = bytes;
     const capacity = args.starts.length;
     const cursor = this.#cursor;
     let slot = 0;
@@ -133,7 +134,6 @@ export class PipelineScan {
    */
   #bulkStrings(bytes: Buffer, at: number, end: number, slot: number, count: number, maxBulk: number): number {
     const args = this.args;
-    const buffers = args.buffers;
     const starts = args.starts;
     const ends = args.ends;
     const cursor = this.#cursor;
@@ -144,7 +144,6 @@ export class PipelineScan {
       const dataStart = cursor.at;
       const dataEnd = dataStart + length;
       if (dataEnd + 2 > end || bytes[dataEnd] !== 13 || bytes[dataEnd + 1] !== 10) return -1;
-      buffers[slot] = bytes;
       starts[slot] = dataStart;
       ends[slot] = dataEnd;
       slot++;
@@ -161,7 +160,6 @@ export class PipelineScan {
    */
   #inline(bytes: Buffer, at: number, end: number, slot: number, capacity: number, maxLength: number): number {
     const args = this.args;
-    const buffers = args.buffers;
     const starts = args.starts;
     const ends = args.ends;
     let i = at;
@@ -189,7 +187,6 @@ export class PipelineScan {
         i++;
       }
       if (byte === 34 || byte === 39 || byte === 0) return -1;
-      buffers[slot + words] = bytes;
       starts[slot + words] = wordStart;
       ends[slot + words] = i;
       words++;
