@@ -13,8 +13,8 @@
  *   the other. A pipeline of sixteen commands is two frames, not sixteen
  *   or a hundred.
  *
- * Replies go through the shared reply writer, so all the replies to one
- * read leave as one write. Malformed input gets Redis's
+ * Replies go through the shared reply writer: one buffer per frame, and
+ * the channel writes what the frames of one read pushed as one write. Malformed input gets Redis's
  * `-ERR Protocol error: ...` and the connection is closed once it is sent.
  */
 
@@ -248,12 +248,11 @@ export class RespConnection extends Protocol implements Session, ReplySink {
   #inline(line: Buffer, end: number): void {
     scan.invalidate();
     const count = splitInline(line, end, args);
-    if (count < 0) {
-      this.#protocolError(ProtocolErrors.UNBALANCED_QUOTES);
-      return;
-    }
     if (count > 0) this.#execute(0, count);
-    else args.release(0);
+    else {
+      args.release(0);
+      if (count < 0) this.#protocolError(ProtocolErrors.UNBALANCED_QUOTES);
+    }
   }
 
   #execute(first: number, count: number): void {

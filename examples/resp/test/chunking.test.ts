@@ -141,6 +141,33 @@ describe("batching", () => {
   });
 });
 
+describe("a pipeline that waits", () => {
+  it("runs correctly when another connection used the shared argument table while it waited for its output to drain", async () => {
+    const state = new ServerState(DEFAULT_SETTINGS);
+    const big = Buffer.alloc(2 * 1024 * 1024, "b");
+    state.keyspace.set(Buffer.from("big"), 0, 3, big, 0, big.length);
+    const [slowEnd, slowClient] = createSocketPair();
+    const slow = new RespConnection(slowEnd, state);
+    const [fastEnd, fastClient] = createSocketPair();
+    fastClient.resume();
+    const fast = new RespConnection(fastEnd, state);
+    await settle();
+    // The 2 MiB reply fills the output: the pipeline after it is framed only once the client reads.
+    slow.handleRead(Buffer.concat([Buffer.from("GET big\r\n"), command("GET", "k"), command("GET", "k"), command("STRLEN", "big")]));
+    await settle();
+    fast.handleRead(Buffer.concat([command("SET", "k", "v"), command("PING")]));
+    await settle();
+    expect(fastEnd.writtenBytes().toString()).toBe("+OK\r\n+PONG\r\n");
+    const received: Buffer[] = [];
+    slowClient.on("data", (data: Buffer) => received.push(data));
+    const expected = `$${big.length}\r\n${big.toString("latin1")}\r\n$1\r\nv\r\n$1\r\nv\r\n:${big.length}\r\n`;
+    while (Buffer.concat(received).length < expected.length) await settle();
+    expect(Buffer.concat(received).toString("latin1") === expected).toBe(true);
+    slow.destroy();
+    fast.destroy();
+  });
+});
+
 describe("random sessions cut at random places", () => {
   const key = fc.constantFrom("a", "b", "c\r\nd", "");
   const value = fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes));
