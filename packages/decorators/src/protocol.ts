@@ -391,6 +391,8 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
       // The channel's maxLength stands in for the class default, which streamed states do not have.
       const limit = state.ownMaxLength || state.stream || this.#channelMaxLength === undefined ? state.maxLength : this.#channelMaxLength;
       if (this.maxLength !== limit) this.maxLength = limit;
+      const deadline = state.options.frameTimeout ?? this.options.frameTimeout;
+      if (this.frameTimeout !== deadline) this.frameTimeout = deadline;
       if (state.kind === "terminator") {
         if (state.normal !== null) this.setNormalTerminator(state.terminator, state.normal);
         else this.#setComputedTerminator(state);

@@ -153,6 +153,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   #idleTimer: NodeJS.Timeout | null = null;
   #lingerTimer: NodeJS.Timeout | null = null;
   #frameTimer: NodeJS.Timeout | null = null;
+  #frameTimeout = 0;
   #framesEnded = 0;
   #framesEndedAtTimer = -1;
 
@@ -214,6 +215,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#options = resolveChannelOptions(options);
     this.#framer = new Framer(new AsyncChat.#Sink(this));
     this.#framer.maxLength = this.#options.maxLength;
+    this.#frameTimeout = this.#options.frameTimeout;
     // Subclasses written asynchat-style get asynchat's exact collectIncomingData pieces;
     // those that take ranges themselves (Protocol) get them without the copy that costs.
     this.#framer.coalesceHeld = this.handleFrameData === AsyncChat.prototype.handleFrameData;
@@ -254,6 +256,27 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       throw invalidArgType("maxLength", "a number >= 0 or Infinity", limit);
     }
     this.#framer.maxLength = limit;
+  }
+
+  /**
+   * Milliseconds from a frame's first byte to its terminator before the
+   * channel fails with `ERR_FRAME_TIMEOUT` (0: none); see
+   * {@link AsyncChatOptions.frameTimeout}. May be changed at any time, e.g. per
+   * protocol state; a change restarts the deadline of a frame under way.
+   */
+  get frameTimeout(): number {
+    return this.#frameTimeout;
+  }
+
+  set frameTimeout(milliseconds: number) {
+    if (typeof milliseconds !== "number" || Number.isNaN(milliseconds) || milliseconds < 0) {
+      throw invalidArgType("frameTimeout", "a number >= 0", milliseconds);
+    }
+    if (milliseconds === this.#frameTimeout) return;
+    this.#frameTimeout = milliseconds;
+    if (this.#frameTimer !== null) clearTimeout(this.#frameTimer);
+    this.#frameTimer = null;
+    if (!this.#pumping) this.#updateFrameTimer();
   }
 
   /** Bytes of output queued in the FIFO and in the socket (producers not yet asked are not counted). */
@@ -1253,8 +1276,12 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   /** Starts the frame timer when a frame is under way, stops it when none is. */
   #updateFrameTimer(): void {
-    const limit = this.#options.frameTimeout;
-    if (!(limit > 0) || !Number.isFinite(limit) || this.#state === CLOSED) return;
+    const limit = this.#frameTimeout;
+    if (!(limit > 0) || !Number.isFinite(limit) || this.#state === CLOSED) {
+      if (this.#frameTimer !== null) clearTimeout(this.#frameTimer);
+      this.#frameTimer = null;
+      return;
+    }
     if (!this.#framer.frameInProgress) {
       if (this.#frameTimer !== null) {
         clearTimeout(this.#frameTimer);

@@ -7,7 +7,7 @@
 import { describeValue } from "@asynchat/core";
 import type { StateOptions } from "../metadata/records";
 
-const KNOWN = new Set(["initial", "encoding", "maxLength", "stream", "next", "lineEndings", "budget"]);
+const KNOWN = new Set(["initial", "encoding", "maxLength", "stream", "next", "lineEndings", "budget", "frameTimeout"]);
 
 /** Returns the problems with `options` (empty when fine). */
 export function checkStateOptions(options: unknown): string[] {
@@ -26,6 +26,10 @@ export function checkStateOptions(options: unknown): string[] {
     if (typeof m !== "number" || Number.isNaN(m) || m < 0 || (Number.isFinite(m) && !Number.isInteger(m))) {
       problems.push(`options.maxLength must be an integer >= 0 or Infinity, got ${describeValue(m)}`);
     }
+  }
+  if (o.frameTimeout !== undefined) {
+    const t = o.frameTimeout;
+    if (typeof t !== "number" || Number.isNaN(t) || t < 0) problems.push(`options.frameTimeout must be a number of milliseconds >= 0, got ${describeValue(t)}`);
   }
   if (o.next !== undefined && (!Array.isArray(o.next) || o.next.some((n) => typeof n !== "string"))) {
     problems.push(`options.next must be an array of state names, got ${describeValue(o.next)}`);

@@ -32,6 +32,13 @@ export interface StateOptions {
    * returning a Promise pauses input until it settles.
    */
   stream?: boolean;
+  /**
+   * Milliseconds from the first byte of one of this state's frames to its
+   * end before the channel fails with `ERR_FRAME_TIMEOUT` (0: none).
+   * Default: the channel's `frameTimeout` option. E.g. a deadline on header
+   * lines but none on a large body.
+   */
+  frameTimeout?: number;
   /** The states this one may move to (names); checked when the class is compiled and at run time. */
   next?: readonly string[];
   /**
