@@ -6,6 +6,7 @@
  * test over random command sequences cut at random places.
  */
 
+import { FrameTooLongError } from "@asynchat/core";
 import { createSocketPair, chunkings } from "@asynchat/core/testing";
 import fc from "fast-check";
 import { RespConnection } from "../protocol";
@@ -202,6 +203,36 @@ describe("random sessions cut at random places", () => {
         expect(cut.replies.equals(whole.replies)).toBe(true);
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe("garbage", () => {
+  const fragment = fc.oneof(
+    fc.uint8Array({ maxLength: 30 }).map((bytes) => Buffer.from(bytes)),
+    fc.constantFrom("*", "*2\r\n", "$", "$3\r\n", "$-1\r\n", "\r\n", "\n", "\r", '"', "'", "\\x", "PING", "SET", " ", "*1048576\r\n").map((text) => Buffer.from(text, "latin1")),
+    fc.constantFrom(command("SET", "k", "v"), command("GET", "k"), command("INCR", "k"), command("QUIT")),
+  );
+
+  it("never makes a command or the protocol throw: only replies, protocol errors and closes", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fragment, { maxLength: 40 }), fc.integer({ min: 1, max: 64 }), async (fragments, size) => {
+        const [serverEnd, clientEnd] = createSocketPair({ highWaterMark: 1024 * 1024 });
+        clientEnd.resume();
+        const connection = new RespConnection(serverEnd, new ServerState({ ...DEFAULT_SETTINGS, maxInlineLength: 64 }));
+        const errors: Error[] = [];
+        connection.on("error", (error) => errors.push(error));
+        await settle();
+        const bytes = Buffer.concat(fragments);
+        for (let i = 0; i < bytes.length; i += size) connection.handleRead(bytes.subarray(i, i + size));
+        await settle();
+        connection.destroy();
+        // Over-long lines are reported as errors by the framing layer, and answered; nothing else may fail.
+        expect(errors.filter((error) => !(error instanceof FrameTooLongError))).toEqual([]);
+        const replies = serverEnd.writtenBytes().toString("latin1");
+        expect(replies === "" || /\r\n$/.test(replies)).toBe(true);
+      }),
+      { numRuns: 300 },
     );
   });
 });
