@@ -103,7 +103,10 @@ export class RespConnection extends Protocol implements Session, ReplySink {
     }
     if (end > 0 && line[0] === 42) return this.#multibulk(line, end);
     this.#inline(line, end);
-    return this.closing ? undefined : this.#scanAhead(0);
+    const next = this.closing ? undefined : this.#scanAhead(0);
+    // With a pipeline next, its replies join this one's in the same buffer.
+    if (next === undefined) replies.flush();
+    return next;
   }
 
   /** `$<length>` before each argument of a multibulk command. */
@@ -245,11 +248,15 @@ export class RespConnection extends Protocol implements Session, ReplySink {
     return "pipeline";
   }
 
+  /** Runs an inline command; its reply is left in the writer (the caller flushes). */
   #inline(line: Buffer, end: number): void {
     scan.invalidate();
     const count = splitInline(line, end, args);
-    if (count > 0) this.#execute(0, count);
-    else {
+    if (count > 0) {
+      replies.begin(this);
+      commands.execute(this, args.select(0, count));
+      args.release(count);
+    } else {
       args.release(0);
       if (count < 0) this.#protocolError(ProtocolErrors.UNBALANCED_QUOTES);
     }
