@@ -4,7 +4,8 @@
  * command's key is hashed and compared straight from the request buffer,
  * with no string made for it. Each entry is one Buffer, the key followed by
  * the value in its reply form (`$<length>\r\n<bytes>\r\n`), so that GET
- * copies or pushes a range of it and builds nothing.
+ * copies or pushes a range of it and builds nothing, and a SET of a short
+ * value of the same length rewrites it in place.
  *
  * The table uses open addressing with linear probing (deletion shifts the
  * run back, so there are no tombstones). Keys expire lazily (a key past its
@@ -15,6 +16,7 @@
 import { randomBytes } from "node:crypto";
 import { globMatch, matchesEverything } from "./glob";
 import { decimalDigits } from "./integers";
+import { COPY_LIMIT } from "./reply";
 
 /** Smallest table (slots); it grows at 3/4 full and shrinks below 1/8. */
 const MIN_CAPACITY = 1024;
@@ -35,15 +37,19 @@ export function hashKey(bytes: Uint8Array, start: number, end: number): number {
   return hash ^ (hash >>> 16);
 }
 
+/** Length of the entry for a key of `keyLength` bytes and a value of `length` bytes. */
+function entryLength(keyLength: number, length: number): number {
+  return keyLength + length + decimalDigits(length) + 5;
+}
+
 /**
- * Builds an entry: the key `key[keyStart..keyEnd)`, then the value
- * `value[valueStart..valueEnd)` as `$<length>\r\n<bytes>\r\n`.
+ * Writes an entry into `entry` (exactly {@link entryLength} bytes): the key
+ * `key[keyStart..keyEnd)`, then the value `value[valueStart..valueEnd)` as
+ * `$<length>\r\n<bytes>\r\n`.
  */
-export function encodeEntry(key: Uint8Array, keyStart: number, keyEnd: number, value: Uint8Array, valueStart: number, valueEnd: number): Buffer {
+function writeEntry(entry: Buffer, key: Uint8Array, keyStart: number, keyEnd: number, value: Uint8Array, valueStart: number, valueEnd: number): void {
   const keyLength = keyEnd - keyStart;
   const length = valueEnd - valueStart;
-  const digits = decimalDigits(length);
-  const entry = Buffer.allocUnsafe(keyLength + length + digits + 5);
   let at = 0;
   if (keyLength <= 16) for (let i = keyStart; i < keyEnd; i++) entry[at++] = key[i]!;
   else {
@@ -51,6 +57,7 @@ export function encodeEntry(key: Uint8Array, keyStart: number, keyEnd: number, v
     at = keyLength;
   }
   entry[at] = 36;
+  const digits = decimalDigits(length);
   let rest = length;
   for (let i = at + digits; i > at; i--) {
     const next = Math.floor(rest / 10);
@@ -67,6 +74,15 @@ export function encodeEntry(key: Uint8Array, keyStart: number, keyEnd: number, v
   }
   entry[at++] = 13;
   entry[at] = 10;
+}
+
+/**
+ * Builds an entry: the key `key[keyStart..keyEnd)`, then the value
+ * `value[valueStart..valueEnd)` as `$<length>\r\n<bytes>\r\n`.
+ */
+export function encodeEntry(key: Uint8Array, keyStart: number, keyEnd: number, value: Uint8Array, valueStart: number, valueEnd: number): Buffer {
+  const entry = Buffer.allocUnsafe(entryLength(keyEnd - keyStart, valueEnd - valueStart));
+  writeEntry(entry, key, keyStart, keyEnd, value, valueStart, valueEnd);
   return entry;
 }
 
@@ -103,8 +119,11 @@ export class Keyspace {
   /**
    * The entry of the key `key[start..end)`, or undefined if there is none
    * or it has expired (it is removed then). The value, in reply form, is
-   * `entry[end - start..]`; entries are never changed once made, so one
-   * may be kept or queued for output as it is.
+   * `entry[end - start..]`. An entry whose value takes more than
+   * `COPY_LIMIT` bytes is never changed once made, so it may be queued for
+   * output as it is; a shorter one may be rewritten in place by the next
+   * SET of the key with a value of the same length, so read or copy it at
+   * once (the reply writer always copies values that short).
    */
   get(key: Uint8Array, start: number, end: number): Buffer | undefined {
     const slot = this.#find(key, start, end, hashKey(key, start, end));
@@ -121,11 +140,15 @@ export class Keyspace {
    * Its expiry time is cleared, unless `keepExpiry` (INCR, APPEND, SET KEEPTTL).
    */
   set(key: Uint8Array, start: number, end: number, value: Uint8Array, valueStart: number, valueEnd: number, keepExpiry = false): void {
-    const entry = encodeEntry(key, start, end, value, valueStart, valueEnd);
+    const keyLength = end - start;
+    const length = entryLength(keyLength, valueEnd - valueStart);
     const hash = hashKey(key, start, end);
     const slot = this.#find(key, start, end, hash);
     if (slot >= 0) {
-      this.#entries[slot] = entry;
+      const old = this.#entries[slot]!;
+      // A short entry of the same length is rewritten where it is (nobody outside holds on to it, see `get`).
+      if (old.length === length && length - keyLength <= COPY_LIMIT) writeEntry(old, key, start, end, value, valueStart, valueEnd);
+      else this.#entries[slot] = encodeEntry(key, start, end, value, valueStart, valueEnd);
       if (!keepExpiry && this.#expiries[slot] !== 0) {
         this.#expiries[slot] = 0;
         this.#expiring--;
@@ -135,7 +158,7 @@ export class Keyspace {
     if ((this.#size + 1) * 4 > this.#entries.length * 3) this.#resize(this.#entries.length * 2);
     let free = hash & this.#mask;
     while (this.#entries[free] !== undefined) free = (free + 1) & this.#mask;
-    this.#entries[free] = entry;
+    this.#entries[free] = encodeEntry(key, start, end, value, valueStart, valueEnd);
     this.#hashes[free] = hash;
     this.#keyLengths[free] = end - start;
     this.#expiries[free] = 0;

@@ -18,8 +18,12 @@ export interface ReplySink {
 const SLAB_SIZE = 64 * 1024;
 /** Gathered bytes past which they are handed to the connection at once (so its output limit can act). */
 const FLUSH_AT = 16 * 1024;
-/** Stored values longer than this are pushed as they are instead of being copied. */
-const COPY_LIMIT = 4 * 1024;
+/**
+ * Replies up to this long are always copied into the slab, never queued by
+ * reference; longer stored values are queued as they are. The key space
+ * relies on it to rewrite short entries in place.
+ */
+export const COPY_LIMIT = 4 * 1024;
 
 const CRLF_CR = 13;
 const CRLF_LF = 10;

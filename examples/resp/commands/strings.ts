@@ -117,9 +117,9 @@ function get(session: Session, args: Args): void {
 
 function getset(session: Session, args: Args): void {
   const keyspace = session.server.keyspace;
-  const old = lookup(keyspace, args, 1);
+  // The reply first: storing may rewrite the old entry in place.
+  replyValue(lookup(keyspace, args, 1), args, 1);
   store(keyspace, args, 1, args.buffer(2), args.start(2), args.end(2));
-  replyValue(old, args, 1);
 }
 
 function mget(session: Session, args: Args): void {
