@@ -26,7 +26,7 @@ const SWEEP_SLICE = 65_536;
 /** A random seed per process, so that colliding keys cannot be prepared in advance. */
 const SEED = randomBytes(4).readInt32LE(0);
 
-/** Hash of `bytes[start..end)`: FNV-1a from a random seed, then MurmurHash3's finaliser to spread it. */
+/** Hash of `bytes[start..end)`, never 0: FNV-1a from a random seed, then MurmurHash3's finaliser to spread it. */
 export function hashKey(bytes: Uint8Array, start: number, end: number): number {
   let hash = SEED ^ 0x811c9dc5;
   for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
@@ -34,7 +34,9 @@ export function hashKey(bytes: Uint8Array, start: number, end: number): number {
   hash = Math.imul(hash, 0x85ebca6b);
   hash ^= hash >>> 13;
   hash = Math.imul(hash, 0xc2b2ae35);
-  return hash ^ (hash >>> 16);
+  hash ^= hash >>> 16;
+  // 0 marks a free slot in the table.
+  return hash === 0 ? 0x5bd1e995 : hash;
 }
 
 /** Length of the entry for a key of `keyLength` bytes and a value of `length` bytes. */
@@ -98,9 +100,13 @@ export class Keyspace {
   #mask = MIN_CAPACITY - 1;
   /** Per slot: the entry (key then value in reply form), or undefined for a free slot. */
   #entries: Array<Buffer | undefined> = new Array<Buffer | undefined>(MIN_CAPACITY).fill(undefined);
-  /** Per slot: the key's hash, its length, and its expiry time (0 for none). */
-  #hashes = new Int32Array(MIN_CAPACITY);
-  #keyLengths = new Int32Array(MIN_CAPACITY);
+  /**
+   * Per slot, side by side so that one cache line serves a probe: the key's
+   * hash at `2 * slot` (0 for a free slot: probing reads only this array
+   * until a hash matches) and its length at `2 * slot + 1`.
+   */
+  #meta = new Int32Array(2 * MIN_CAPACITY);
+  /** Per slot: the expiry time, 0 for none (read only while some key has one). */
   #expiries = new Float64Array(MIN_CAPACITY);
   #size = 0;
   #expiring = 0;
@@ -157,10 +163,10 @@ export class Keyspace {
     }
     if ((this.#size + 1) * 4 > this.#entries.length * 3) this.#resize(this.#entries.length * 2);
     let free = hash & this.#mask;
-    while (this.#entries[free] !== undefined) free = (free + 1) & this.#mask;
+    while (this.#meta[2 * free] !== 0) free = (free + 1) & this.#mask;
     this.#entries[free] = encodeEntry(key, start, end, value, valueStart, valueEnd);
-    this.#hashes[free] = hash;
-    this.#keyLengths[free] = end - start;
+    this.#meta[2 * free] = hash;
+    this.#meta[2 * free + 1] = keyLength;
     this.#expiries[free] = 0;
     this.#size++;
   }
@@ -207,11 +213,11 @@ export class Keyspace {
     const keys: string[] = [];
     const entries = this.#entries;
     for (let slot = 0; slot < entries.length; slot++) {
-      const entry = entries[slot];
-      if (entry === undefined) continue;
+      if (this.#meta[2 * slot] === 0) continue;
+      const entry = entries[slot]!;
       const at = this.#expiries[slot]!;
       if (at !== 0 && at <= now) continue;
-      const key = entry.toString("latin1", 0, this.#keyLengths[slot]);
+      const key = entry.toString("latin1", 0, this.#meta[2 * slot + 1]);
       if (all || globMatch(pattern, key)) keys.push(key);
     }
     return keys;
@@ -221,8 +227,7 @@ export class Keyspace {
   clear(): void {
     this.#mask = MIN_CAPACITY - 1;
     this.#entries = new Array<Buffer | undefined>(MIN_CAPACITY).fill(undefined);
-    this.#hashes = new Int32Array(MIN_CAPACITY);
-    this.#keyLengths = new Int32Array(MIN_CAPACITY);
+    this.#meta = new Int32Array(2 * MIN_CAPACITY);
     this.#expiries = new Float64Array(MIN_CAPACITY);
     this.#size = 0;
     this.#expiring = 0;
@@ -243,7 +248,7 @@ export class Keyspace {
     for (let examined = 0; examined < limit && this.#expiring > 0; examined++) {
       if (at >= this.#entries.length) at = 0;
       const expiry = expiries[at]!;
-      if (expiry !== 0 && expiry <= now && this.#entries[at] !== undefined) {
+      if (expiry !== 0 && expiry <= now && this.#meta[2 * at] !== 0) {
         // Removing shifts a later entry into this slot: look at it again.
         this.#remove(at);
         removed++;
@@ -257,24 +262,27 @@ export class Keyspace {
   /** The slot of the live key, or -1 (removing it if it is past its time). */
   #find(key: Uint8Array, start: number, end: number, hash: number): number {
     const entries = this.#entries;
-    const hashes = this.#hashes;
+    const meta = this.#meta;
     const mask = this.#mask;
     const length = end - start;
     let slot = hash & mask;
     for (;;) {
-      const entry = entries[slot];
-      if (entry === undefined) return -1;
-      if (hashes[slot] === hash && this.#keyLengths[slot] === length) {
+      const found = meta[2 * slot];
+      if (found === 0) return -1;
+      if (found === hash && meta[2 * slot + 1] === length) {
+        const entry = entries[slot]!;
         let i = 0;
         while (i < length && entry[i] === key[start + i]) i++;
         if (i === length) break;
       }
       slot = (slot + 1) & mask;
     }
-    const at = this.#expiries[slot]!;
-    if (at !== 0 && at <= Date.now()) {
-      this.#remove(slot);
-      return -1;
+    if (this.#expiring !== 0) {
+      const at = this.#expiries[slot]!;
+      if (at !== 0 && at <= Date.now()) {
+        this.#remove(slot);
+        return -1;
+      }
     }
     return slot;
   }
@@ -282,8 +290,7 @@ export class Keyspace {
   /** Frees a slot and shifts the rest of its run back, so that every key stays reachable from its home slot. */
   #remove(slot: number): void {
     const entries = this.#entries;
-    const hashes = this.#hashes;
-    const keyLengths = this.#keyLengths;
+    const meta = this.#meta;
     const expiries = this.#expiries;
     const mask = this.#mask;
     if (expiries[slot] !== 0) this.#expiring--;
@@ -292,18 +299,20 @@ export class Keyspace {
     let next = slot;
     for (;;) {
       next = (next + 1) & mask;
-      if (entries[next] === undefined) break;
-      const home = hashes[next]! & mask;
+      const hash = meta[2 * next]!;
+      if (hash === 0) break;
+      const home = hash & mask;
       // The entry at `next` may move into the hole unless its home lies cyclically in (hole, next].
       const stays = hole <= next ? home > hole && home <= next : home > hole || home <= next;
       if (stays) continue;
       entries[hole] = entries[next];
-      hashes[hole] = hashes[next]!;
-      keyLengths[hole] = keyLengths[next]!;
+      meta[2 * hole] = hash;
+      meta[2 * hole + 1] = meta[2 * next + 1]!;
       expiries[hole] = expiries[next]!;
       hole = next;
     }
     entries[hole] = undefined;
+    meta[2 * hole] = 0;
     expiries[hole] = 0;
   }
 
@@ -315,23 +324,21 @@ export class Keyspace {
   /** Moves every entry into a table of `capacity` slots (a power of two). */
   #resize(capacity: number): void {
     const entries = this.#entries;
-    const hashes = this.#hashes;
-    const keyLengths = this.#keyLengths;
+    const meta = this.#meta;
     const expiries = this.#expiries;
     this.#entries = new Array<Buffer | undefined>(capacity).fill(undefined);
-    this.#hashes = new Int32Array(capacity);
-    this.#keyLengths = new Int32Array(capacity);
+    this.#meta = new Int32Array(2 * capacity);
     this.#expiries = new Float64Array(capacity);
     this.#mask = capacity - 1;
     this.#sweepAt = 0;
     for (let slot = 0; slot < entries.length; slot++) {
-      const entry = entries[slot];
-      if (entry === undefined) continue;
-      let free = hashes[slot]! & this.#mask;
-      while (this.#entries[free] !== undefined) free = (free + 1) & this.#mask;
-      this.#entries[free] = entry;
-      this.#hashes[free] = hashes[slot]!;
-      this.#keyLengths[free] = keyLengths[slot]!;
+      const hash = meta[2 * slot]!;
+      if (hash === 0) continue;
+      let free = hash & this.#mask;
+      while (this.#meta[2 * free] !== 0) free = (free + 1) & this.#mask;
+      this.#entries[free] = entries[slot];
+      this.#meta[2 * free] = hash;
+      this.#meta[2 * free + 1] = meta[2 * slot + 1]!;
       this.#expiries[free] = expiries[slot]!;
     }
   }
