@@ -16,7 +16,11 @@ export interface RespSettings {
   maxInlineLength: number;
   /** Most clients connected at once (`maxclients`); one more is told so and closed. Default 10,000. */
   maxClients: number;
-  /** Milliseconds a client may stay silent before it is disconnected (`timeout`); 0 never. Default 0, as in Redis. */
+  /**
+   * Milliseconds a client may stay silent before it is disconnected (Redis's
+   * `timeout`, 0 there by default); 0 never. Default 300,000 (five minutes):
+   * pooled clients reconnect when they need to.
+   */
   idleTimeout: number;
   /**
    * Milliseconds from the first byte of a frame (a line, a bulk string) to
@@ -34,7 +38,7 @@ export const DEFAULT_SETTINGS: Readonly<RespSettings> = Object.freeze({
   maxMultibulkLength: 1024 * 1024,
   maxInlineLength: 64 * 1024,
   maxClients: 10_000,
-  idleTimeout: 0,
+  idleTimeout: 300_000,
   frameTimeout: 60_000,
   sweepInterval: 100,
 });
