@@ -78,7 +78,7 @@ export class PipelineScan {
     const args = this.args;
     this.owner = null;
     this.commands = 0;
-    args.reserve(Math.max(firstCount, 64));
+    args.reserve(firstCount);
     args.source = bytes;
     const capacity = args.starts.length;
     const cursor = this.#cursor;

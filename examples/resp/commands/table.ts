@@ -98,6 +98,8 @@ export class CommandTable {
   /** Adds a command (a later one with the same name replaces the earlier). */
   add(spec: CommandSpec): void {
     const command = new Command(spec);
+    const earlier = this.#commands.findIndex((known) => known.spec.name === spec.name);
+    if (earlier >= 0) this.#commands.splice(earlier, 1);
     this.#commands.push(command);
     this.#byName.set(spec.name, command);
     this.#byName.set(spec.name.toUpperCase(), command);
