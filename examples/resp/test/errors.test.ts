@@ -18,6 +18,32 @@ afterAll(() => server.close());
 
 beforeEach(() => server.state.keyspace.clear());
 
+describe("raw requests", () => {
+  it("answers inline commands, with quotes, escapes and bare LF line ends", async () => {
+    const input = 'SET greeting "hello\\r\\nworld"\r\nGET greeting\nSET \'it\\\'s\' "\\x00\\xff"\r\nSTRLEN "it\'s"\r\n   \r\nECHO\t  tabbed  \r\n';
+    const expected = "+OK\r\n$12\r\nhello\r\nworld\r\n+OK\r\n:2\r\n$6\r\ntabbed\r\n";
+    expect(await exchange(port, input, expected)).toBe(expected);
+  });
+
+  it("answers a thousand commands written at once, in order", async () => {
+    const requests: Buffer[] = [];
+    let expected = "";
+    for (let i = 0; i < 1000; i++) {
+      if (i % 3 === 0) {
+        requests.push(command("INCR", "n"));
+        expected += `:${i / 3 + 1}\r\n`;
+      } else if (i % 3 === 1) {
+        requests.push(Buffer.from(`ECHO e${i}\r\n`));
+        expected += `$${String(i).length + 1}\r\ne${i}\r\n`;
+      } else {
+        requests.push(command("GET", "n"));
+        expected += `$${String((i + 1) / 3).length}\r\n${(i + 1) / 3}\r\n`;
+      }
+    }
+    expect(await exchange(port, Buffer.concat(requests), expected)).toBe(expected);
+  });
+});
+
 /** [request, reply] pairs, each checked as Redis 7.0 answers it (the connection stays open). */
 const COMMAND_ERRORS: ReadonlyArray<[string, string]> = [
   ["GET\r\n", "-ERR wrong number of arguments for 'get' command\r\n"],
