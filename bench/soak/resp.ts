@@ -114,7 +114,7 @@ async function drive(socket: net.Socket, id: number, batches: number, depth: num
 
 /** Runs the RESP soak and prints its figures. */
 export async function respSoak(connections: number, busy: number, totalCommands: number): Promise<RespSoakResult> {
-  const server = await startSoakServer("resp", ["--max-clients", String(connections + 100)]);
+  const server = await startSoakServer("resp", ["--max-clients", String(connections + 100), "--timeout", "0"]);
   try {
     // Warm up first (code compiled, caches filled), so "before" is a server that has served.
     const warm = await Promise.all(Array.from({ length: 50 }, () => connect(server.port)));
