@@ -126,6 +126,13 @@ export const MiB = 1024 * 1024;
  */
 export const RSS_GROWTH_BOUND = 20 * MiB;
 
+/**
+ * Memory a server may still hold after taking megabytes of input it must
+ * not keep, measured with {@link retainedMemory} before and after: what
+ * running the code meanwhile leaves (compiled code, caches), not the input.
+ */
+export const HELD_BOUND = 2 * MiB;
+
 /** The resident set size now. */
 export function rss(): number {
   return process.memoryUsage().rss;

@@ -17,6 +17,7 @@ import {
   Bystander,
   CounterPeaks,
   FaultWatch,
+  HELD_BOUND,
   MiB,
   Peer,
   RSS_GROWTH_BOUND,
@@ -351,7 +352,7 @@ describe("the IRC example's limits against hostile clients", () => {
     for (let i = 0; i < 2; i++) replies.push((await peer.next(lineLength, 10_000, "the replies")).toString("latin1"));
     const rssGrowth = rssPeak.stop();
     expect(replies).toEqual([`:${SERVER} 417 longliner :Input line was too long\r\n`, `:${SERVER} PONG ${SERVER} :after\r\n`]);
-    expect(heldMidLine).toBeLessThan(MiB);
+    expect(heldMidLine).toBeLessThan(HELD_BOUND);
     expect(counters.stop().bufferedInput).toBeLessThan(MiB);
     expect(rssGrowth).toBeLessThan(RSS_GROWTH_BOUND);
     faults.check("10 MB line");

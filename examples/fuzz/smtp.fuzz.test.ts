@@ -18,6 +18,7 @@ import {
   Bystander,
   CounterPeaks,
   FaultWatch,
+  HELD_BOUND,
   MiB,
   Peer,
   RSS_GROWTH_BOUND,
@@ -339,7 +340,7 @@ describe("the SMTP example's limits against hostile clients", () => {
     const rssGrowth = rssPeak.stop();
     const peak = counters.stop();
     expect(peer.text).toBe(`220 ${HOSTNAME} ESMTP ready\r\n${REPLY.lineTooLong}${REPLY.ok}`);
-    expect(heldMidLine).toBeLessThan(MiB);
+    expect(heldMidLine).toBeLessThan(HELD_BOUND);
     expect(peak.bufferedInput).toBeLessThan(MiB);
     expect(rssGrowth).toBeLessThan(RSS_GROWTH_BOUND);
     faults.check("10 MB line");
@@ -363,7 +364,7 @@ describe("the SMTP example's limits against hostile clients", () => {
     const rssGrowth = rssPeak.stop();
     expect(peer.text.split("\r\n").slice(-3)).toEqual([REPLY.tooBig.trim(), REPLY.ok.trim(), ""]);
     expect(session.peakBodyBytesInMemory).toBeLessThanOrEqual(FLUSH_BYTES + piece.length);
-    expect(heldMidLine).toBeLessThan(MiB);
+    expect(heldMidLine).toBeLessThan(HELD_BOUND);
     expect(rssGrowth).toBeLessThan(RSS_GROWTH_BOUND);
     expect(await readdir(path.join(t!.maildir, "new"))).toEqual([]);
     faults.check("10 MB body line");
