@@ -679,13 +679,21 @@ export async function checkProperty<T>(property: fc.IAsyncProperty<T>, settings:
     // Shrinking over real sockets is slow: keep a failure's report within the test's time.
     interruptAfterTimeLimit: 40_000,
     markInterruptAsFailure: false,
-    // The report lists the first failing value too, as found, before shrinking.
+    // Keeps every failing value, so the report can show the first one as found, before shrinking.
     verbose: fc.VerbosityLevel.Verbose,
   });
   if (details.failed) {
-    const report = fc.defaultReportMessage(details) ?? "the property failed";
     const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
-    throw new Error(`${report}\n\nThe error: ${error}\n\nRun it again with FUZZ_SEED=${settings.seed} (and FUZZ_RUNS=${settings.numRuns}).`);
+    const first = details.failures.length > 0 ? fc.stringify(details.failures[0]) : "(not recorded)";
+    throw new Error(
+      [
+        `The property failed after ${details.numRuns} run(s) and ${details.numShrinks} shrink(s).`,
+        `Counterexample: ${fc.stringify(details.counterexample)}`,
+        `First failing value, before shrinking: ${first}`,
+        `Error: ${error}`,
+        `Run it again with FUZZ_SEED=${settings.seed} FUZZ_RUNS=${settings.numRuns} (path ${details.counterexamplePath ?? "?"}).`,
+      ].join("\n\n"),
+    );
   }
 }
 
