@@ -467,8 +467,14 @@ export async function flood(peer: Peer, chunk: Buffer, options: { limit: number;
   let written = 0;
   while (written < options.limit) {
     if (peer.isClosed || peer.socket.destroyed) return { written, stalled: false, closed: true };
-    const wrote = peer.write(chunk);
-    const outcome = await Promise.race([wrote.then((ok) => (ok ? "ok" : "closed")), sleep(options.stallMs).then(() => "stalled" as const)]);
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      peer.write(chunk).then((ok) => (ok ? "ok" : "closed")),
+      new Promise<"stalled">((resolve) => {
+        timer = setTimeout(() => resolve("stalled"), options.stallMs);
+      }),
+    ]);
+    clearTimeout(timer);
     if (outcome === "closed") return { written, stalled: false, closed: true };
     if (outcome === "stalled") return { written, stalled: true, closed: false };
     written += chunk.length;
