@@ -348,6 +348,7 @@ describe("the HTTP example's limits against hostile clients", () => {
     const highWaterMark = channel.options.outputHighWaterMark;
     const counters = new CounterPeaks(channel);
     const before = retainedMemory();
+    const rssPeak = new RssPeak();
     const request = "GET /headers HTTP/1.1\r\nHost: pipeliner\r\nX-Padding: ppppppppppppppppppppppppppppppppppppppppppppppp\r\n\r\n";
     const result = await flood(peer, Buffer.from(request.repeat(500), "latin1"), { limit: 64 * MiB, stallMs: 500 });
     const readAtStall = counters.stop().bytesRead;
@@ -358,6 +359,7 @@ describe("the HTTP example's limits against hostile clients", () => {
     expect(readAtStall).toBeLessThan(result.written);
     expect(counters.peak.queuedOutput).toBeLessThanOrEqual(highWaterMark + 4096);
     expect(counters.peak.bufferedInput).toBeLessThanOrEqual(channel.options.maxBufferedInput);
+    expect(rssPeak.stop()).toBeLessThan(RSS_GROWTH_BOUND);
     expect(held).toBeLessThan(highWaterMark + channel.options.maxBufferedInput + 2 * MiB);
     faults.check("never-reading pipeliner");
     peer.destroy();

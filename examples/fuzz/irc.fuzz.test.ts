@@ -296,6 +296,7 @@ describe("the IRC example's limits against hostile clients", () => {
     const highWaterMark = channel.options.outputHighWaterMark;
     const counters = new CounterPeaks(channel);
     const before = retainedMemory();
+    const rssPeak = new RssPeak();
     const result = await flood(peer, Buffer.from("MOTD\r\n".repeat(2000), "latin1"), { limit: 64 * MiB, stallMs: 500 });
     const readAtStall = counters.stop().bytesRead;
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -305,6 +306,7 @@ describe("the IRC example's limits against hostile clients", () => {
     expect(readAtStall).toBeLessThan(result.written);
     expect(counters.peak.queuedOutput).toBeLessThanOrEqual(highWaterMark + 4096);
     expect(counters.peak.bufferedInput).toBeLessThanOrEqual(channel.options.maxBufferedInput);
+    expect(rssPeak.stop()).toBeLessThan(RSS_GROWTH_BOUND);
     expect(held).toBeLessThan(highWaterMark + channel.options.maxBufferedInput + 2 * MiB);
     faults.check("never-reading pipeliner");
     peer.destroy();
