@@ -990,11 +990,17 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
         return;
       }
       this.#socket = upgraded.socket;
+      // Until the handshake is done the TLS socket has none of the channel's listeners: a channel
+      // closed meanwhile (close(), a timeout) learns here that its socket is gone.
+      upgraded.socket.once("close", () => {
+        if (this.#state === CLOSED) this.#emitClose();
+      });
       upgraded.ready.then(
         (tlsSocket) => {
           this.#upgrade = null;
           if (this.#state === CLOSED) {
             tlsSocket.destroy();
+            if ((tlsSocket as Duplex & { closed?: boolean }).closed) this.#emitClose();
             return;
           }
           this.#bind(tlsSocket, true);
@@ -1005,7 +1011,10 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
         (error: Error) => {
           this.#upgrade = null;
           upgrade.reject(error);
-          if (this.#state === CLOSED) return;
+          if (this.#state === CLOSED) {
+            if ((upgraded.socket as Duplex & { closed?: boolean }).closed) this.#emitClose();
+            return;
+          }
           this.#fail(error);
           this.#shutDown();
           queueMicrotask(() => this.#emitClose());

@@ -6,9 +6,10 @@
  */
 
 import type * as net from "node:net";
+import { connect as connectSocket } from "node:net";
 import { Duplex } from "node:stream";
 import * as tls from "node:tls";
-import { ErrorCode, type StartTlsOptions } from "@asynchat/core";
+import { AsyncChat, ChatServer, ErrorCode, type StartTlsOptions } from "@asynchat/core";
 import { CallLog, loopbackPair, sleep, waitUntil } from "../helpers";
 import { TextReader, cert, key, readPlaintext, tlsClientOn, tlsServerOn, trustFixture } from "../peers";
 
@@ -359,5 +360,39 @@ describe("a failed upgrade", () => {
     const { channel } = await serverChannel();
     channel.close();
     await expect(channel.startTls(asServer)).rejects.toMatchObject({ code: ErrorCode.CHANNEL_CLOSED });
+  });
+});
+
+describe("a channel closed while its STARTTLS handshake is under way", () => {
+  it("still emits close once, and leaves its server", async () => {
+    class Upgrading extends AsyncChat {
+      constructor(socket: Duplex) {
+        super(socket, { idleTimeout: 150 });
+        this.setTerminator("\r\n");
+      }
+      override collectIncomingData(): void {}
+      override foundTerminator(): void {
+        this.push("220 go ahead\r\n");
+        void this.startTls({ isServer: true, key, cert, handshakeTimeout: 5000 });
+      }
+    }
+    const server = new ChatServer(Upgrading);
+    const { port } = await server.listen(0);
+    let closes = 0;
+    server.on("connection", (channel) => channel.on("close", () => closes++));
+    const client = connectSocket(port, "127.0.0.1");
+    client.on("error", () => undefined);
+    client.write("STARTTLS\r\n");
+    try {
+      // The client never starts its handshake: the idle timeout closes the channel mid-upgrade.
+      await waitUntil(() => closes > 0 && server.channels.size === 0, "the channel has closed and left the server", 3000);
+      await sleep(50);
+      expect(closes).toBe(1);
+      expect(server.channels.size).toBe(0);
+    } finally {
+      client.destroy();
+      for (const channel of server.channels) channel.socket?.destroy();
+      await Promise.race([server.close({ graceful: false }), sleep(1000)]);
+    }
   });
 });
