@@ -412,4 +412,24 @@ describe("the HTTP example's limits against hostile clients", () => {
     expect(held).toBeLessThan(HELD_BOUND);
     faults.check(head);
   }, 30_000);
+
+  it("holds about the body limit, not a hundred times it, while a chunked body arrives in 1-byte chunks", async () => {
+    const maxBodySize = 256 * 1024;
+    const server = new HttpServer(exampleRoutes(defaultStaticRoot()), { maxBodySize });
+    const { port } = await server.listen(0, "127.0.0.1");
+    try {
+      const peer = await Peer.connect(port);
+      await waitUntil(() => server.connections.size === 1, 2000, "the connection is open");
+      const channel = channelOf(server.connections, peer);
+      const before = retainedMemory();
+      await peer.write("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+      const piece = Buffer.from("1\r\nx\r\n".repeat(10_922), "latin1");
+      await flood(peer, piece, { limit: 23 * piece.length, stallMs: 5000 });
+      await waitUntil(() => (channel.socket as Socket).bytesRead >= peer.socket.bytesWritten, 20_000, "the server reads the chunks");
+      expect(retainedMemory() - before).toBeLessThan(2 * maxBodySize + HELD_BOUND);
+      peer.destroy();
+    } finally {
+      await server.close(1000);
+    }
+  }, 60_000);
 });

@@ -352,4 +352,27 @@ describe("the RESP example's limits against hostile clients", () => {
     expect(server!.state.sessions.size).toBe(0);
     faults.check(header);
   });
+
+  it("disconnects a client whose one command passes the query limit, without holding its arguments", async () => {
+    const limited = await startRespServer({ port: 0, host: "127.0.0.1", maxBulkLength: MiB, maxMultibulkLength: 1024, maxQueryLength: 8 * MiB });
+    try {
+      const peer = await Peer.connect(limited.address!.port);
+      await waitUntil(() => limited.chat.channels.size === 1, 2000, "connected");
+      const channel = channelOf(limited.chat.channels, peer);
+      const before = retainedMemory();
+      let gone = false;
+      void peer.closed.then(() => (gone = true));
+      await peer.write("*1024\r\n$3\r\nSET\r\n");
+      for (let i = 0; i < 64 && !gone; i++) {
+        await peer.write(`$${MiB}\r\n`);
+        await flood(peer, Buffer.alloc(64 * 1024, "a"), { limit: MiB, stallMs: 2000 });
+        await peer.write("\r\n");
+      }
+      await waitUntil(() => channel.closed, 10_000, "the client is disconnected");
+      expect(retainedMemory() - before).toBeLessThan(16 * MiB);
+      peer.destroy();
+    } finally {
+      await limited.close();
+    }
+  }, 60_000);
 });

@@ -34,20 +34,14 @@ import {
   retainedMemory,
   trickle,
   waitUntil,
+  within,
 } from "./helpers";
 
 const HOSTNAME = "mx.test";
 const FIXTURES = path.join(__dirname, "..", "..", "packages", "core", "test", "fixtures");
 
-/**
- * Whether the fuzzed server offers STARTTLS (with the test certificate).
- * Off for now: a channel closed while its STARTTLS handshake is under way
- * (by its idle timeout, `close()` or `destroy()`) never emits `close`, so
- * the server keeps the session for ever and `close()` never resolves (a
- * fault of the core's TLS upgrade, to be fixed there). Without a certificate STARTTLS is answered
- * 502 and the rest of the session is fuzzed as usual.
- */
-const WITH_STARTTLS = false;
+/** The fuzzed server offers STARTTLS (with the test certificate), so fuzzed sessions upgrade, fail and give up mid-handshake too. */
+const WITH_STARTTLS = true;
 
 /** The self-signed localhost certificate of the core's test fixtures. */
 async function fixtureCertificate(): Promise<{ key: Buffer; cert: Buffer }> {
@@ -371,4 +365,31 @@ describe("the SMTP example's limits against hostile clients", () => {
     faults.check("10 MB body line");
     peer.destroy();
   }, 30_000);
+
+  it("forgets a session whose STARTTLS handshake is cut off by the idle timeout, and closes the server", async () => {
+    const faults = FaultWatch.start();
+    const maildir = await mkdtemp(path.join(os.tmpdir(), "smtp-fuzz-"));
+    const server = await startSmtpServer({
+      maildir,
+      hostname: "mx.test",
+      fsync: false,
+      tls: await fixtureCertificate(),
+      idleTimeout: 200,
+      tlsHandshakeTimeout: 1000,
+      closeTimeout: 500,
+    });
+    try {
+      const peer = await Peer.connect(server.address!.port);
+      await peer.write("EHLO c.test\r\nSTARTTLS\r\n");
+      await peer.waitFor((text) => text.endsWith(REPLY.readyToStartTls), 2000, "220 Ready to start TLS");
+      expect(await peer.waitClosed(3000)).toBe(true);
+      await waitUntil(() => server.sessions.size === 0, 2000, "the session is gone from the server");
+      await within(server.close(), 3000, "server.close()");
+      faults.check("STARTTLS cut off");
+    } finally {
+      faults.stop();
+      await Promise.race([server.close(), new Promise((resolve) => setTimeout(resolve, 1000))]);
+      await rm(maildir, { recursive: true, force: true });
+    }
+  });
 });

@@ -7,6 +7,7 @@
  * requests are answered in order even when a handler is async.
  */
 
+import { BodyPieces } from "./body";
 import type { Duplex } from "node:stream";
 import { type AsyncChatError, ErrorCode, type Producer, type ProducerChunk, type ProducerSource, isProducer, producerFromIterable } from "@asynchat/core";
 import { type FrameRejection, Protocol, type ProtocolOptions, onBytes, onOverflow, onTerminator } from "@asynchat/decorators";
@@ -90,7 +91,7 @@ export class HttpChannel extends Protocol {
   private readonly settings: HttpSettings;
   private readonly head = new RequestHead();
   /** Body pieces read so far (when the body spans several frames). */
-  private bodyParts: Buffer[] = [];
+  private readonly bodyParts = new BodyPieces();
   /** Body bytes read so far (chunked bodies). */
   private bodyLength = 0;
   /** Bytes still to read: of the body (Content-Length) or of the current chunk. */
@@ -147,7 +148,7 @@ export class HttpChannel extends Protocol {
   body(piece: Buffer): unknown {
     this.bodyRemaining -= piece.length;
     if (this.bodyRemaining > 0) {
-      this.bodyParts.push(piece);
+      this.bodyParts.add(piece);
       return undefined;
     }
     return this.dispatch(this.takeBody(piece));
@@ -170,7 +171,7 @@ export class HttpChannel extends Protocol {
   /** A piece of a chunk's data. */
   @onBytes((self: HttpChannel) => Math.min(self.bodyRemaining, BODY_PIECE), { next: ["chunkEnd"] })
   chunkData(piece: Buffer): unknown {
-    this.bodyParts.push(piece);
+    this.bodyParts.add(piece);
     this.bodyLength += piece.length;
     this.bodyRemaining -= piece.length;
     return this.bodyRemaining > 0 ? undefined : this.chunkEnd;
@@ -272,11 +273,7 @@ export class HttpChannel extends Protocol {
 
   /** The body read so far plus `last`, as one buffer. */
   private takeBody(last: Buffer | null): Buffer {
-    const parts = this.bodyParts;
-    if (parts.length === 0) return last ?? EMPTY;
-    if (last !== null) parts.push(last);
-    this.bodyParts = [];
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    return this.bodyParts.take(last);
   }
 
   /** Hands the complete request to its route; returns the next state, or a promise of it for an async handler. */

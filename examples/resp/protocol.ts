@@ -61,6 +61,8 @@ export class RespConnection extends Protocol implements Session, ReplySink {
   /** Arguments still expected by the multibulk command being read frame by frame, and those read. */
   #expected = 0;
   #gathered: Buffer[] | null = null;
+  /** Bytes of the arguments gathered for the command being read frame by frame. */
+  #gatheredBytes = 0;
   /** Bytes of the next bulk string plus its CR LF (read by `bulkData`'s count). */
   private bulkLength = 0;
   /** Bytes of the scanned pipeline (read by `pipeline`'s count), and its first command's argument count. */
@@ -119,6 +121,13 @@ export class RespConnection extends Protocol implements Session, ReplySink {
     const length = parseSafeInteger(line, 1, line.length);
     if (!(length >= 0 && length <= this.server.settings.maxBulkLength)) {
       this.#protocolError(ProtocolErrors.INVALID_BULK_LENGTH);
+      return undefined;
+    }
+    this.#gatheredBytes += length;
+    if (this.#gatheredBytes > this.server.settings.maxQueryLength) {
+      // Like Redis past client-query-buffer-limit: disconnected, the data left unread.
+      this.#gathered = null;
+      this.close();
       return undefined;
     }
     this.bulkLength = length + 2;
@@ -227,6 +236,7 @@ export class RespConnection extends Protocol implements Session, ReplySink {
     if (next !== undefined) return next;
     this.#expected = count;
     this.#gathered = [];
+    this.#gatheredBytes = 0;
     return "bulkHeader";
   }
 

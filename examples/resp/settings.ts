@@ -14,6 +14,12 @@ export interface RespSettings {
   maxMultibulkLength: number;
   /** Longest inline command line and longest header line (Redis's `PROTO_INLINE_MAX_SIZE`). Default 64 KiB. */
   maxInlineLength: number;
+  /**
+   * Most bytes the arguments of one multibulk command may total (Redis's
+   * `client-query-buffer-limit`, 1 GB there); a client that goes past it is
+   * disconnected before the data is read. Default 256 MiB.
+   */
+  maxQueryLength: number;
   /** Most clients connected at once (`maxclients`); one more is told so and closed. Default 10,000. */
   maxClients: number;
   /**
@@ -37,6 +43,7 @@ export const DEFAULT_SETTINGS: Readonly<RespSettings> = Object.freeze({
   maxBulkLength: 64 * 1024 * 1024,
   maxMultibulkLength: 1024 * 1024,
   maxInlineLength: 64 * 1024,
+  maxQueryLength: 256 * 1024 * 1024,
   maxClients: 10_000,
   idleTimeout: 300_000,
   frameTimeout: 60_000,
@@ -48,6 +55,7 @@ const FLAGS: ReadonlyArray<[flag: string, key: keyof RespSettings, scale: number
   ["max-bulk-len", "maxBulkLength", 1],
   ["max-multibulk-len", "maxMultibulkLength", 1],
   ["max-inline-len", "maxInlineLength", 1],
+  ["max-query-len", "maxQueryLength", 1],
   ["max-clients", "maxClients", 1],
   ["timeout", "idleTimeout", 1000],
   ["frame-timeout", "frameTimeout", 1000],
