@@ -1,9 +1,10 @@
 /**
  * The npm `smtp-server` the SMTP example is compared with:
- * `node bench/dist/servers/smtp-server-peer.js <port> <maildir>`. Reverse
- * DNS lookups off, no AUTH or TLS, and each message written to a Maildir
- * (tmp/ then renamed into new/) as the example does, so both do the same
- * work per message.
+ * `node bench/dist/servers/smtp-server-peer.js <port> <maildir|discard>`.
+ * Reverse DNS lookups off, no AUTH or TLS. With a folder, each message is
+ * written to a Maildir there (tmp/ then renamed into new/) as the example
+ * does, so both do the same work per message; with `discard`, messages are
+ * read and thrown away (the figure smtp-server is usually quoted with).
  */
 
 import { createWriteStream, mkdirSync, renameSync } from "node:fs";
@@ -13,7 +14,8 @@ import { SMTPServer } from "smtp-server";
 
 const port = Number(process.argv[2] ?? 0);
 const maildir = process.argv[3] ?? path.join("/dev/shm", `smtp-server-peer-${process.pid}`);
-for (const sub of ["tmp", "new", "cur"]) mkdirSync(path.join(maildir, sub), { recursive: true });
+const discard = maildir === "discard";
+if (!discard) for (const sub of ["tmp", "new", "cur"]) mkdirSync(path.join(maildir, sub), { recursive: true });
 let sequence = 0;
 const host = hostname();
 
@@ -23,6 +25,11 @@ const server = new SMTPServer({
   logger: false,
   size: 10 * 1024 * 1024,
   onData(stream, _session, callback) {
+    if (discard) {
+      stream.on("data", () => undefined);
+      stream.on("end", () => callback());
+      return;
+    }
     const name = `${Date.now()}.P${process.pid}Q${++sequence}.${host}`;
     const temporary = path.join(maildir, "tmp", name);
     const file = createWriteStream(temporary);

@@ -1,8 +1,9 @@
 /**
  * SMTP row: postfix's `smtp-source` sending 1 KiB messages over 20
  * sessions, with and without connection reuse, against the SMTP example and
- * npm `smtp-server` (reverse DNS off). Both write each message to a Maildir
- * on a RAM disk without fsync, so the disk does not decide.
+ * npm `smtp-server` (reverse DNS off). The example and one smtp-server write
+ * each message to a Maildir on a RAM disk without fsync, so the disk does
+ * not decide; a second smtp-server discards messages, for reference.
  */
 
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -39,37 +40,41 @@ export async function smtpRow(runs: number, messages: number): Promise<Array<Ser
     0,
   );
   const peer = await startServer(onCore(0, ["node", "bench/dist/servers/smtp-server-peer.js", String(await freePort()), peerDir]), /listening smtp-server \S+:(\d+)/, 0);
+  const discarding = await startServer(onCore(0, ["node", "bench/dist/servers/smtp-server-peer.js", String(await freePort()), "discard"]), /listening smtp-server \S+:(\d+)/, 0);
   const results: ServerResult[] = [];
   try {
     for (const reuse of [true, false]) {
       const oursRuns: number[] = [];
       const peerRuns: number[] = [];
+      const discardRuns: number[] = [];
       for (let r = 0; r < runs; r++) {
         oursRuns.push(await send(ours.port, messages, reuse));
         peerRuns.push(await send(peer.port, messages, reuse));
+        discardRuns.push(await send(discarding.port, messages, reuse));
       }
       const o = median(oursRuns);
-      const p = median(peerRuns);
-      results.push({
-        server: "smtp",
-        test: `1 KiB messages, 20 sessions, ${reuse ? "reused sessions (-d)" : "a session per message"}`,
-        unit: "messages/s",
-        ours: o,
-        peer: p,
-        peerName: "smtp-server",
-        ratio: o / p,
-        target: 1.5,
-        oursPeakRss: null,
-        peerPeakRss: null,
-        runs: { ours: oursRuns, peer: peerRuns },
-      });
-    }
-    for (const result of results) {
-      result.oursPeakRss = ours.peakRss();
-      result.peerPeakRss = peer.peakRss();
+      for (const [peerName, peerRunsOf, server] of [
+        ["smtp-server, Maildir", peerRuns, peer],
+        ["smtp-server, discarding", discardRuns, discarding],
+      ] as const) {
+        const p = median(peerRunsOf);
+        results.push({
+          server: "smtp",
+          test: `1 KiB messages, 20 sessions, ${reuse ? "reused sessions (-d)" : "a session per message"}`,
+          unit: "messages/s",
+          ours: o,
+          peer: p,
+          peerName,
+          ratio: o / p,
+          target: 1.5,
+          oursPeakRss: ours.peakRss(),
+          peerPeakRss: server.peakRss(),
+          runs: { ours: oursRuns, peer: peerRunsOf },
+        });
+      }
     }
   } finally {
-    await Promise.all([ours.stop(), peer.stop()]);
+    await Promise.all([ours.stop(), peer.stop(), discarding.stop()]);
     rmSync(oursDir, { recursive: true, force: true });
     rmSync(peerDir, { recursive: true, force: true });
   }

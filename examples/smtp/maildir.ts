@@ -97,7 +97,7 @@ export class MaildirDelivery {
     });
   }
 
-  /** Flushes (fsync if configured), closes and renames the file into `new/`; resolves with its path there. */
+  /** Flushes (fsync if configured) and renames the file into `new/`, then closes it; resolves with its path there. */
   commit(): Promise<string> {
     return this.#serially(async () => {
       if (this.#finished) throw new Error(`the delivery of ${this.name} is already finished`);
@@ -105,16 +105,16 @@ export class MaildirDelivery {
       this.#fd = -1;
       this.#finished = true;
       try {
-        try {
-          if (this.#fsync) await call<void>((done) => fs.fsync(fd, done));
-        } finally {
-          await call<void>((done) => fs.close(fd, done));
-        }
+        if (this.#fsync) await call<void>((done) => fs.fsync(fd, done));
         await call<void>((done) => fs.rename(this.#tmpPath, this.#newPath, done));
       } catch (error) {
+        fs.close(fd, () => undefined);
         await call<void>((done) => fs.unlink(this.#tmpPath, done)).catch(() => undefined);
         throw error;
       }
+      // The data is written (and synced, if asked) and the name is final: closing the file
+      // need not hold up the reply, which then waits for two file operations, not three.
+      fs.close(fd, () => undefined);
       return this.#newPath;
     });
   }
