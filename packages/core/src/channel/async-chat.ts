@@ -23,6 +23,7 @@ import {
   asError,
   invalidArgType,
 } from "../errors";
+import { bufferView } from "../framing/buffer-view";
 import { type FrameSink, Framer } from "../framing/framer";
 import { CLOSE_MARKER, OutputFifo, type OutputMarker, STARTTLS_MARKER } from "../producers/output-fifo";
 import { type Producer, type ProducerChunk, type ProducerSource, toProducer } from "../producers/producer";
@@ -331,7 +332,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       this.#viewBuffer = chunk.buffer;
       this.#viewOffset = chunk.byteOffset;
     }
-    return Buffer.from(this.#viewBuffer!, this.#viewOffset + start, end - start);
+    return bufferView(this.#viewBuffer!, this.#viewOffset + start, end - start);
   }
 
   /**
