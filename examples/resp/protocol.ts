@@ -158,28 +158,18 @@ export class RespConnection extends Protocol implements Session, ReplySink {
     return "request";
   }
 
-  /** Whole commands found in one read by the scan: run them all. */
+  /**
+   * Whole commands found in one read by the scan: run them all. If their
+   * replies pass the channel's output high-water mark (a client pipelining
+   * big GETs without reading), the rest wait until the client has taken
+   * them: the handler then returns a promise, and no further input is framed
+   * meanwhile.
+   */
   @onBytes((self: RespConnection) => self.pipelineLength, { maxLength: Infinity, next: ["request"] })
-  pipeline(data: Buffer): "request" | undefined {
-    if (!scan.holds(this, data)) {
-      // The table was used by another connection meanwhile (this one waited for its output to drain): scan again.
-      const end = scan.scan(this, data, 0, data.length, this.#pipelineFirstCount, this.server.settings);
-      if (end !== data.length) {
-        this.#protocolError(ProtocolErrors.INVALID_MULTIBULK_LENGTH);
-        return undefined;
-      }
-    }
-    replies.begin(this);
-    const firstSlots = scan.firstSlots;
-    const counts = scan.counts;
-    const total = scan.commands;
-    for (let i = 0; i < total && !this.closing; i++) commands.execute(this, args.select(firstSlots[i]!, counts[i]!));
-    const used = total === 0 ? 0 : firstSlots[total - 1]! + counts[total - 1]!;
-    scan.invalidate();
-    args.release(used);
-    // One buffer for all the replies; the channel writes it when the read has been framed.
-    replies.flush();
-    return "request";
+  pipeline(data: Buffer): "request" | undefined | Promise<"request" | undefined> {
+    if (!scan.holds(this, data) && !this.#rescan(data)) return undefined;
+    const done = this.#runScanned(0);
+    return done === scan.commands || this.closing ? "request" : this.#resumeWhenDrained(data, done);
   }
 
   /** A line longer than the limit: Redis's error for it, then close. */
@@ -269,6 +259,68 @@ export class RespConnection extends Protocol implements Session, ReplySink {
     } else {
       args.release(0);
       if (count < 0) this.#protocolError(ProtocolErrors.UNBALANCED_QUOTES);
+    }
+  }
+
+  /**
+   * Runs the scanned commands from the `from`-th on, until all have run or
+   * their replies pass the output high-water mark; returns how many have run.
+   */
+  #runScanned(from: number): number {
+    replies.begin(this);
+    const firstSlots = scan.firstSlots;
+    const counts = scan.counts;
+    const total = scan.commands;
+    // Stop once the replies handed over would take the queued output past the mark (checked per command: one compare).
+    const stopAt = replies.handedOver + Math.max(0, this.options.outputHighWaterMark - this.queuedOutput);
+    let i = from;
+    while (i < total && !this.closing) {
+      commands.execute(this, args.select(firstSlots[i]!, counts[i]!));
+      i++;
+      if (replies.handedOver > stopAt) break;
+    }
+    const used = i === 0 ? 0 : firstSlots[i - 1]! + counts[i - 1]!;
+    scan.invalidate();
+    args.release(used);
+    // One buffer for all the replies; the channel writes it when the read has been framed.
+    replies.flush();
+    return i;
+  }
+
+  /** Scans a pipeline frame again (the argument table was used by another connection meanwhile). */
+  #rescan(data: Buffer): boolean {
+    const end = scan.scan(this, data, 0, data.length, this.#pipelineFirstCount, this.server.settings);
+    if (end === data.length) return true;
+    this.#protocolError(ProtocolErrors.INVALID_MULTIBULK_LENGTH);
+    return false;
+  }
+
+  /** Runs the rest of a pipeline, `from` on, each time the client has taken the replies queued for it. */
+  async #resumeWhenDrained(data: Buffer, from: number): Promise<"request" | undefined> {
+    let done = from;
+    for (;;) {
+      await this.#outputTaken();
+      if (this.closing) return undefined;
+      if (!this.#rescan(data)) return undefined;
+      done = this.#runScanned(done);
+      if (done === scan.commands || this.closing) return "request";
+    }
+  }
+
+  /** Resolves once the queued output is below the high-water mark again, or the channel closes. */
+  async #outputTaken(): Promise<void> {
+    // Let the channel hand what was pushed to the socket first.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (!this.closing && this.queuedOutput >= this.options.outputHighWaterMark) {
+      await new Promise<void>((resolve) => {
+        const settle = (): void => {
+          this.off("drain", settle);
+          this.off("close", settle);
+          resolve();
+        };
+        this.on("drain", settle);
+        this.on("close", settle);
+      });
     }
   }
 

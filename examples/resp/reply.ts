@@ -17,7 +17,7 @@ export interface ReplySink {
 /** Size of a fresh slab. Replies that do not fit start a new one. */
 const SLAB_SIZE = 64 * 1024;
 /** Gathered bytes past which they are handed to the connection at once (so its output limit can act). */
-const FLUSH_AT = 16 * 1024;
+export const FLUSH_AT = 16 * 1024;
 /**
  * Replies up to this long are always copied into the slab, never queued by
  * reference; longer stored values are queued as they are. The key space
@@ -58,6 +58,17 @@ export class ReplyWriter {
   /** End of what is written. */
   #end = 0;
   #owner: ReplySink | null = null;
+  /** Bytes handed to connections so far, all of them together (a running count, for output limits). */
+  #handedOver = 0;
+
+  /**
+   * Bytes handed to connections so far (pushed, not merely gathered): a
+   * command loop compares it before and after to see how much output its
+   * commands have queued.
+   */
+  get handedOver(): number {
+    return this.#handedOver;
+  }
 
   /** Makes `sink` the connection replies are written for (handing over what another one has gathered). */
   begin(sink: ReplySink): void {
@@ -72,6 +83,7 @@ export class ReplyWriter {
     if (end === this.#sent) return;
     const owner = this.#owner;
     const view = this.#slab.subarray(this.#sent, end);
+    this.#handedOver += end - this.#sent;
     this.#sent = end;
     if (owner !== null && !owner.closing) owner.push(view);
   }
@@ -128,6 +140,7 @@ export class ReplyWriter {
     if (length > COPY_LIMIT) {
       this.flush();
       const owner = this.#owner;
+      this.#handedOver += length;
       if (owner !== null && !owner.closing) owner.push(bytes.subarray(start));
       return;
     }
@@ -169,6 +182,7 @@ export class ReplyWriter {
       this.#header(36, length);
       this.flush();
       const owner = this.#owner;
+      this.#handedOver += length;
       // Received buffers are never reused, so a view of one can be queued as it is.
       if (owner !== null && !owner.closing) owner.push(bytes.subarray(start, end));
       this.raw(CRLF);

@@ -10,6 +10,7 @@ import { FrameTooLongError } from "@asynchat/core";
 import { createSocketPair, chunkings } from "@asynchat/core/testing";
 import fc from "fast-check";
 import { RespConnection } from "../protocol";
+import { COPY_LIMIT, FLUSH_AT } from "../reply";
 import { ServerState } from "../session";
 import { DEFAULT_SETTINGS } from "../settings";
 import { RawClient, command, portOf, testServer } from "./helpers";
@@ -164,6 +165,49 @@ describe("a pipeline that waits", () => {
     const expected = `$${big.length}\r\n${big.toString("latin1")}\r\n$1\r\nv\r\n$1\r\nv\r\n:${big.length}\r\n`;
     while (Buffer.concat(received).length < expected.length) await settle();
     expect(Buffer.concat(received).toString("latin1") === expected).toBe(true);
+    slow.destroy();
+    fast.destroy();
+  });
+});
+
+describe("a pipeline whose replies pass the output mark", () => {
+  it("stops running there, frees the argument table, and runs the rest in order once the client reads", async () => {
+    const state = new ServerState(DEFAULT_SETTINGS);
+    const value = Buffer.alloc(COPY_LIMIT, "v");
+    state.keyspace.set(Buffer.from("v"), 0, 1, value, 0, value.length);
+    const [slowEnd, slowClient] = createSocketPair();
+    const slow = new RespConnection(slowEnd, state);
+    const [fastEnd, fastClient] = createSocketPair();
+    fastClient.resume();
+    const fast = new RespConnection(fastEnd, state);
+    await settle();
+    const groups = 100;
+    const reply = `$${value.length}\r\n${value.toString("latin1")}\r\n`;
+    // 700 GETs of 4 KiB are 2.8 MiB of replies from one read, and the first scan alone (its argument table
+    // holds 1,024 arguments) takes about 450 of them: well past the 1 MiB mark.
+    const group = Buffer.concat([...Array.from({ length: 7 }, () => command("GET", "v")), command("INCR", "n")]);
+    slow.handleRead(Buffer.concat(Array.from({ length: groups }, () => group)));
+    await settle();
+    await settle();
+    const mark = slow.options.outputHighWaterMark;
+    expect(slow.queuedOutput).toBeGreaterThanOrEqual(mark);
+    expect(slow.queuedOutput).toBeLessThanOrEqual(mark + FLUSH_AT + reply.length);
+    // Another connection is served meanwhile, through the same argument table, and sees the pipeline half run.
+    fast.handleRead(command("GET", "n"));
+    await settle();
+    const counted = Number(/^\$\d+\r\n(\d+)\r\n$/.exec(fastEnd.writtenBytes().toString())?.[1]);
+    expect(counted).toBeGreaterThan(0);
+    expect(counted).toBeLessThan(groups);
+    const received: Buffer[] = [];
+    slowClient.on("data", (data: Buffer) => received.push(data));
+    const expected = Array.from({ length: groups }, (_, i) => `${reply.repeat(7)}:${i + 1}\r\n`).join("");
+    while (Buffer.concat(received).length < expected.length) await settle();
+    expect(Buffer.concat(received).toString("latin1") === expected).toBe(true);
+    // And the connection goes on framing what follows.
+    slow.handleRead(command("PING"));
+    await settle();
+    await settle();
+    expect(Buffer.concat(received).subarray(expected.length).toString()).toBe("+PONG\r\n");
     slow.destroy();
     fast.destroy();
   });
