@@ -155,6 +155,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   #lingerTimer: NodeJS.Timeout | null = null;
   #frameTimer: NodeJS.Timeout | null = null;
   #frameTimeout = 0;
+  #idleTimeout = 0;
   #framesEnded = 0;
   #framesEndedAtTimer = -1;
 
@@ -217,6 +218,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#framer = new Framer(new AsyncChat.#Sink(this));
     this.#framer.maxLength = this.#options.maxLength;
     this.#frameTimeout = this.#options.frameTimeout;
+    this.#idleTimeout = this.#options.idleTimeout;
     // Subclasses written asynchat-style get asynchat's exact collectIncomingData pieces;
     // those that take ranges themselves (Protocol) get them without the copy that costs.
     this.#framer.coalesceHeld = this.handleFrameData === AsyncChat.prototype.handleFrameData;
@@ -278,6 +280,26 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     if (this.#frameTimer !== null) clearTimeout(this.#frameTimer);
     this.#frameTimer = null;
     if (!this.#pumping) this.#updateFrameTimer();
+  }
+
+  /**
+   * Milliseconds without traffic either way before the channel fails with
+   * `ERR_IDLE_TIMEOUT` (0: none); see {@link AsyncChatOptions.idleTimeout}.
+   * May be changed at any time; a change starts the wait afresh.
+   */
+  get idleTimeout(): number {
+    return this.#idleTimeout;
+  }
+
+  set idleTimeout(milliseconds: number) {
+    if (typeof milliseconds !== "number" || Number.isNaN(milliseconds) || milliseconds < 0) {
+      throw invalidArgType("idleTimeout", "a number >= 0", milliseconds);
+    }
+    if (milliseconds === this.#idleTimeout) return;
+    this.#idleTimeout = milliseconds;
+    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
+    if (this.#socket !== null && this.#state !== CLOSED) this.#startIdleTimer();
   }
 
   /** Bytes of output queued in the FIFO and in the socket (producers not yet asked are not counted). */
@@ -1274,7 +1296,11 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   }
 
   #startTimers(): void {
-    const idle = this.#options.idleTimeout;
+    this.#startIdleTimer();
+  }
+
+  #startIdleTimer(): void {
+    const idle = this.#idleTimeout;
     if (idle > 0 && Number.isFinite(idle)) {
       this.#idleTimer = setTimeout(() => {
         this.#idleTimer = null;

@@ -32,7 +32,17 @@ export interface ChatServerOptions {
   closeTimeout?: number;
   /** Disable Nagle's algorithm on accepted sockets (replies leave at once). Default true. */
   noDelay?: boolean;
+  /**
+   * Milliseconds without traffic after which an accepted channel fails with
+   * `ERR_IDLE_TIMEOUT` and closes, for channels that set no `idleTimeout`
+   * of their own (theirs is 0). Default 600,000 (10 minutes), so a dead peer
+   * does not hold a connection for ever; 0 leaves such channels without one.
+   */
+  idleTimeout?: number;
 }
+
+/** The idle timeout {@link ChatServer} gives accepted channels that have none: 10 minutes. */
+export const DEFAULT_SERVER_IDLE_TIMEOUT = 600_000;
 
 /** Options of {@link ChatServer.close}. */
 export interface CloseOptions {
@@ -78,6 +88,7 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
   readonly #server: net.Server;
   readonly #channels = new Set<C>();
   readonly #maxConnections: number;
+  readonly #idleTimeout: number;
   #closing: Promise<void> | null = null;
 
   /**
@@ -93,6 +104,9 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
     const max = options.maxConnections ?? 10_000;
     if (typeof max !== "number" || !(max >= 1)) throw invalidArgValue("options.maxConnections", "must be a number >= 1", max);
     this.#maxConnections = max;
+    const idle = options.idleTimeout ?? DEFAULT_SERVER_IDLE_TIMEOUT;
+    if (typeof idle !== "number" || Number.isNaN(idle) || idle < 0) throw invalidArgValue("options.idleTimeout", "must be a number >= 0", idle);
+    this.#idleTimeout = idle;
     const onSocket = (socket: net.Socket): void => this.#accept(socket);
     if (options.tls !== undefined) {
       this.#server = tls.createServer(
@@ -211,6 +225,7 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
       this.#emit("error", asError(error));
       return;
     }
+    if (channel.idleTimeout === 0 && this.#idleTimeout > 0) channel.idleTimeout = this.#idleTimeout;
     this.#channels.add(channel);
     channel.on("close", () => this.#channels.delete(channel));
     channel.on("error", (error: Error) => this.#emit("channelError", error, channel));

@@ -7,7 +7,7 @@
 
 import type * as net from "node:net";
 import type { Duplex } from "node:stream";
-import { type AsyncChatOptions, ChatServer, ErrorCode } from "@asynchat/core";
+import { type AsyncChatOptions, ChatServer, DEFAULT_SERVER_IDLE_TIMEOUT, ErrorCode } from "@asynchat/core";
 import { CallLog, rawConnect, sleep, waitUntil } from "../helpers";
 import { TextReader } from "../peers";
 
@@ -62,15 +62,59 @@ describe("idleTimeout", () => {
     expect(made[0]!.errors[0]).toMatchObject({ code: ErrorCode.IDLE_TIMEOUT, timeout: 40 });
   });
 
-  it("is off by default", async () => {
+  it("is 10 minutes by default for accepted channels that set none, and off for channels made outside a server", async () => {
     const { port, made } = await start((socket) => new Polite(socket));
     const quiet = await client(port);
     await waitUntil(() => made.length === 1, "the channel is made");
     expect(made[0]!.options.idleTimeout).toBe(0);
+    expect(made[0]!.idleTimeout).toBe(DEFAULT_SERVER_IDLE_TIMEOUT);
+    expect(DEFAULT_SERVER_IDLE_TIMEOUT).toBe(600_000);
+    quiet.socket.write("still there\n");
+    await quiet.until("still there\n");
+    expect(quiet.ended).toBe(false);
+    expect(new Polite(undefined as unknown as Duplex).idleTimeout).toBe(0);
+  });
+
+  it("comes from the server's idleTimeout option, unless the channel chose its own", async () => {
+    const { port, made } = await start((socket) => new Polite(socket, made.length === 0 ? {} : { idleTimeout: 5000 }), { idleTimeout: 40 });
+    const first = await client(port);
+    await first.untilEnd(2000);
+    expect(first.text).toBe("421 ERR_IDLE_TIMEOUT\n");
+    expect(made[0]!.errors[0]).toMatchObject({ code: ErrorCode.IDLE_TIMEOUT, timeout: 40 });
+    const second = await client(port);
+    await waitUntil(() => made.length === 2, "the second channel is made");
+    expect(made[1]!.idleTimeout).toBe(5000);
+    await sleep(120);
+    second.socket.write("still there\n");
+    await second.until("still there\n");
+    expect(second.ended).toBe(false);
+  });
+
+  it("is off with the server's idleTimeout: 0", async () => {
+    const { port, made } = await start((socket) => new Polite(socket), { idleTimeout: 0 });
+    const quiet = await client(port);
+    await waitUntil(() => made.length === 1, "the channel is made");
+    expect(made[0]!.idleTimeout).toBe(0);
     await sleep(60);
     quiet.socket.write("still there\n");
     await quiet.until("still there\n");
     expect(quiet.ended).toBe(false);
+  });
+
+  it("can be changed on a live channel: the wait starts afresh with the new value", async () => {
+    const { port, made } = await start((socket) => new Polite(socket), { idleTimeout: 0 });
+    const quiet = await client(port);
+    await waitUntil(() => made.length === 1, "the channel is made");
+    made[0]!.idleTimeout = 40;
+    await quiet.untilEnd(2000);
+    expect(quiet.text).toBe("421 ERR_IDLE_TIMEOUT\n");
+    expect(() => {
+      made[0]!.idleTimeout = -1;
+    }).toThrow(TypeError);
+  });
+
+  it("rejects a bad server option", () => {
+    expect(() => new ChatServer(Polite, { idleTimeout: -5 })).toThrow(/idleTimeout/);
   });
 });
 
