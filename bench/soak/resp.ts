@@ -18,6 +18,10 @@ export interface RespSoakResult {
   heapBefore: number;
   heapAfter: number;
   heapGrowth: number;
+  /** The same without compiled code (V8's code space). */
+  dataHeapBefore: number;
+  dataHeapAfter: number;
+  dataHeapGrowth: number;
 }
 
 function connect(port: number): Promise<net.Socket> {
@@ -112,16 +116,27 @@ async function drive(socket: net.Socket, id: number, batches: number, depth: num
   return { commands, wrong };
 }
 
+/** Sends an inline PING; resolves with whether `+PONG` came back. */
+function ping(socket: net.Socket): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    socket.once("data", (data: Buffer) => resolve(data.toString() === "+PONG\r\n"));
+    socket.write("PING\r\n");
+  });
+}
+
 /** Runs the RESP soak and prints its figures. */
 export async function respSoak(connections: number, busy: number, totalCommands: number): Promise<RespSoakResult> {
   const server = await startSoakServer("resp", ["--max-clients", String(connections + 100), "--timeout", "0"]);
   try {
-    // Warm up first (code compiled, caches filled), so "before" is a server that has served.
-    const warm = await Promise.all(Array.from({ length: 50 }, () => connect(server.port)));
-    await Promise.all(warm.map((socket, id) => drive(socket, id, 20, 100)));
+    // Warm up first with a small run of every step below (PINGs, pipelines, FLUSHALL, ends), so that
+    // "before" is a server whose code is compiled and caches filled: what grows after is what the run left.
+    const warm = await Promise.all(Array.from({ length: 500 }, () => connect(server.port)));
+    await Promise.all(warm.map((socket) => ping(socket)));
+    await Promise.all(warm.slice(0, 50).map((socket, id) => drive(socket, id, 60, 100)));
     await flushAll(warm[0]!);
+    await Promise.all(warm.map((socket) => new Promise<void>((resolve) => socket.end(() => resolve()))));
     for (const socket of warm) socket.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, 2000));
     const before = await server.stats();
     const sockets: net.Socket[] = [];
     for (let i = 0; i < connections; i += 500) {
@@ -129,19 +144,7 @@ export async function respSoak(connections: number, busy: number, totalCommands:
       sockets.push(...batch);
     }
     // Every connection is really served: one PING each.
-    let pongs = 0;
-    await Promise.all(
-      sockets.map(
-        (socket) =>
-          new Promise<void>((resolve) => {
-            socket.once("data", (data: Buffer) => {
-              if (data.toString() === "+PONG\r\n") pongs++;
-              resolve();
-            });
-            socket.write("PING\r\n");
-          }),
-      ),
-    );
+    const pongs = (await Promise.all(sockets.map((socket) => ping(socket)))).filter(Boolean).length;
     const held = await server.stats();
     const depth = 100;
     const batches = Math.ceil(totalCommands / busy / depth);
@@ -166,6 +169,9 @@ export async function respSoak(connections: number, busy: number, totalCommands:
       heapBefore: before.heapUsed,
       heapAfter: after.heapUsed,
       heapGrowth: (after.heapUsed - before.heapUsed) / before.heapUsed,
+      dataHeapBefore: before.heapUsed - before.codeSpace,
+      dataHeapAfter: after.heapUsed - after.codeSpace,
+      dataHeapGrowth: (after.heapUsed - after.codeSpace - (before.heapUsed - before.codeSpace)) / (before.heapUsed - before.codeSpace),
     };
     process.stdout.write(
       [
@@ -177,6 +183,7 @@ export async function respSoak(connections: number, busy: number, totalCommands:
         `  peak RSS (server)        ${mb(result.peakRss)}`,
         `  RSS per idle connection  ${(result.rssPerIdleConnection / 1024).toFixed(1)} KB`,
         `  heap after forced GC     ${mb(result.heapAfter)} vs ${mb(result.heapBefore)} before (${(result.heapGrowth * 100).toFixed(1)}% growth, limit 10%)`,
+        `    without compiled code  ${mb(result.dataHeapAfter)} vs ${mb(result.dataHeapBefore)} before (${(result.dataHeapGrowth * 100).toFixed(1)}% growth)`,
         "",
       ].join("\n"),
     );

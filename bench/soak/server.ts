@@ -7,6 +7,7 @@
 
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import * as v8 from "node:v8";
 
 /** What the soak runner asks for and gets back. */
 export interface ServerStats {
@@ -14,6 +15,8 @@ export interface ServerStats {
   rss: number;
   /** Peak RSS of the process so far (Linux VmHWM), or the current RSS elsewhere. */
   peakRss: number;
+  /** Of `heapUsed`, the compiled code (V8's code space): it grows as the JIT optimizes hot paths, which is not data kept. */
+  codeSpace: number;
 }
 
 interface RunningExample {
@@ -43,7 +46,8 @@ function stats(): ServerStats {
     gc();
   }
   const usage = process.memoryUsage();
-  return { heapUsed: usage.heapUsed, rss: usage.rss, peakRss: peakRss() };
+  const code = v8.getHeapSpaceStatistics().find((space) => space.space_name === "code_space");
+  return { heapUsed: usage.heapUsed, rss: usage.rss, peakRss: peakRss(), codeSpace: code?.space_used_size ?? 0 };
 }
 
 async function main(): Promise<void> {

@@ -20,6 +20,10 @@ export interface SmtpSoakResult {
   heapBefore: number;
   heapAfter: number;
   heapGrowth: number;
+  /** The same without compiled code (V8's code space). */
+  dataHeapBefore: number;
+  dataHeapAfter: number;
+  dataHeapGrowth: number;
 }
 
 /** The message `n`, as stored (dot-unstuffed), and as sent on the wire (dot-stuffed). */
@@ -134,6 +138,9 @@ export async function smtpSoak(messages: number, sessions: number): Promise<Smtp
       heapBefore: before.heapUsed,
       heapAfter: after.heapUsed,
       heapGrowth: (after.heapUsed - before.heapUsed) / before.heapUsed,
+      dataHeapBefore: before.heapUsed - before.codeSpace,
+      dataHeapAfter: after.heapUsed - after.codeSpace,
+      dataHeapGrowth: (after.heapUsed - after.codeSpace - (before.heapUsed - before.codeSpace)) / (before.heapUsed - before.codeSpace),
     };
     process.stdout.write(
       [
@@ -144,6 +151,7 @@ export async function smtpSoak(messages: number, sessions: number): Promise<Smtp
         `  missing or different     ${result.missingOrDifferent}${result.missingOrDifferent === 0 ? "" : "  <-- MUST BE 0"}`,
         `  peak RSS (server)        ${mb(result.peakRss)}`,
         `  heap after forced GC     ${mb(result.heapAfter)} vs ${mb(result.heapBefore)} before (${(result.heapGrowth * 100).toFixed(1)}% growth, limit 10%)`,
+        `    without compiled code  ${mb(result.dataHeapAfter)} vs ${mb(result.dataHeapBefore)} before (${(result.dataHeapGrowth * 100).toFixed(1)}% growth)`,
         "",
       ].join("\n"),
     );
