@@ -5,7 +5,6 @@
  */
 
 let current = "";
-let currentMs = 0;
 
 function expire(): void {
   current = "";
@@ -19,20 +18,9 @@ function expire(): void {
 export function httpDate(): string {
   if (current === "") {
     const now = Date.now();
-    currentMs = now;
     current = new Date(now).toUTCString();
     // Forget it when the second ends; the timer does not keep the process alive.
     setTimeout(expire, 1000 - (now % 1000)).unref();
   }
   return current;
-}
-
-/**
- * The time in milliseconds, at one-second resolution (the moment the
- * current {@link httpDate} was computed): cheap enough to read for every
- * header line, precise enough for deadlines counted in seconds.
- */
-export function coarseNow(): number {
-  if (current === "") httpDate();
-  return currentMs;
 }

@@ -22,7 +22,6 @@ import {
   parseFieldLine,
   parseRequestLine,
 } from "./parse";
-import { coarseNow } from "./date";
 import { HttpRequest } from "./request";
 import {
   CLOSE,
@@ -128,7 +127,7 @@ export class HttpChannel extends Protocol {
     const head = this.head;
     const status = parseRequestLine(line, head);
     if (status !== 0) return this.refuse(status);
-    head.startedAt = coarseNow();
+    head.startedAt = Date.now();
     return this.headerLine;
   }
 
@@ -136,10 +135,11 @@ export class HttpChannel extends Protocol {
   @onTerminator("\r\n", { encoding: "latin1", lineEndings: "crlf", budget: "fields", next: ["requestLine", "body", "chunkSize"] })
   headerLine(line: string): unknown {
     const head = this.head;
+    // Every line of the section, the empty one too, is checked against the section's deadline.
+    if (Date.now() - head.startedAt > this.settings.headersTimeout) return this.refuse(408);
     if (line.length === 0) return this.endOfHead();
     const status = parseFieldLine(line, head);
     if (status !== 0) return this.refuse(status);
-    if (coarseNow() - head.startedAt > this.settings.headersTimeout) return this.refuse(408);
     return undefined;
   }
 
