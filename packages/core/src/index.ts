@@ -47,3 +47,4 @@ export {
 } from "./net/server";
 export { connect, type ConnectOptions } from "./net/connect";
 export { isChannelClass, type ChannelClass, type ChannelFactory, type ChannelFactoryFunction } from "./net/channel-factory";
+export { CrlfCheck, findBareLineEnding, type LineEndingPolicy } from "./framing/line-endings";

@@ -13,8 +13,11 @@ import {
   type AsyncChatOptions,
   BareLineEndingError,
   BudgetExceededError,
+  CrlfCheck,
   FrameTooLongError,
+  type LineEndingPolicy,
   describeValue,
+  findBareLineEnding,
   normalizeTerminator,
 } from "@asynchat/core";
 import { ProtocolErrorCode, ProtocolStateError } from "./errors";
@@ -49,27 +52,15 @@ type FastSlices = Buffer & { latin1Slice(start: number, end: number): string };
 /** How much of a read is decoded at once for latin1 states: frames are then string slices of it. */
 const LATIN1_WINDOW = 16 * 1024;
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
+/** The error for a channel-wide `lineEndings: "crlf"` on a Protocol, which checks line endings per state. */
+function crlfPerState(className: string): TypeError {
+  const error = new TypeError(`${className}: a Protocol sets lineEndings per state, e.g. @onTerminator("\r\n", { lineEndings: "crlf" }), not for the whole channel`);
+  (error as TypeError & { code: string }).code = "ERR_INVALID_ARG_VALUE";
+  return error;
 }
 
-/**
- * Offset of the first bare CR or LF in `data[start..end)`, or -1. A CR in
- * the last byte is not judged: what follows it decides.
- */
-function bareLineEnding(data: Buffer, start: number, end: number): number {
-  let i = start;
-  for (;;) {
-    let lf = data.indexOf(10, i);
-    if (lf >= end) lf = -1;
-    let cr = data.indexOf(13, i);
-    if (cr >= end) cr = -1;
-    if (lf < 0 && cr < 0) return -1;
-    if (cr < 0 || (lf >= 0 && lf < cr)) return lf;
-    if (cr + 1 >= end) return -1;
-    if (data[cr + 1] !== 10) return cr;
-    i = cr + 2;
-  }
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
 }
 
 /**
@@ -121,10 +112,8 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   #dropping = false;
   /** What `@onOverflow` named, entered once the rejected frame has ended. */
   #afterRejection: unknown = undefined;
-  /** A streamed crlf-only frame's last piece ended in CR. */
-  #pieceEndedInCr = false;
-  /** Bytes of the streamed crlf-only frame checked so far (for the offset of a bare line ending). */
-  #checkedLength = 0;
+  /** The line-ending check of a streamed crlf-only frame under way. */
+  readonly #crlf = new CrlfCheck();
   #streamDecoder: StringDecoder | null = null;
 
   #budgetBytes = 0;
@@ -144,11 +133,23 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   constructor(socket?: Duplex | null, options?: ProtocolOptions) {
     // Compile first: a class with mistakes fails before it touches the socket.
     const machine = compileProtocol(new.target);
+    if (options?.lineEndings === "crlf") throw crlfPerState(machine.className);
     super(socket, options);
     this.#machine = machine;
     this.#state = machine.initial;
     this.#channelMaxLength = options?.maxLength;
     this.#events().once("close", () => this.#runLifecycle("close"));
+  }
+
+  /** Always `"any"` for the channel as a whole: a `Protocol` sets its line-ending policy per state. */
+  override get lineEndings(): LineEndingPolicy {
+    return "any";
+  }
+
+  /** Throws for `"crlf"`: use `@onTerminator(t, { lineEndings: "crlf" })` on the states that need it. */
+  override set lineEndings(policy: LineEndingPolicy) {
+    if (policy === "crlf") throw crlfPerState(this.#machine.className);
+    super.lineEndings = policy;
   }
 
   /** The name of the current state. */
@@ -256,13 +257,11 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
           this.handleDiscardedFrameEnd();
           return;
         }
-        const endsInCr = this.#pieceEndedInCr;
-        this.#pieceEndedInCr = false;
-        if (endsInCr) {
-          this.#rejectComplete(new BareLineEndingError(this.#checkedLength - 1));
+        const bad = this.#crlf.end();
+        if (bad >= 0) {
+          this.#rejectComplete(new BareLineEndingError(bad));
           return;
         }
-        this.#checkedLength = 0;
       }
       result = state.handler.call(this, this.#piece(state, chunk, start, end, true), true);
     } else {
@@ -481,8 +480,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
     this.#parts = [];
     this.#partsLength = 0;
     this.#streamDecoder = null;
-    this.#pieceEndedInCr = false;
-    this.#checkedLength = 0;
+    this.#crlf.reset();
     const handlers = this.#machine.lifecycle.overflow;
     if (handlers.length === 0) {
       if (error instanceof FrameTooLongError) super.handleFrameTooLong(error);
@@ -510,7 +508,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   }
 
   #checkFrame(data: Buffer, start: number, end: number): boolean {
-    const at = bareLineEnding(data, start, end);
+    const at = findBareLineEnding(data, start, end);
     const bad = at >= 0 ? at : end > start && data[end - 1] === 13 ? end - 1 : -1;
     if (bad < 0) return true;
     this.#rejectComplete(new BareLineEndingError(bad - start));
@@ -519,19 +517,11 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
 
   /** Checks a piece of a streamed crlf-only frame; a bad one drops the rest of the frame. */
   #checkPiece(data: Buffer, start: number, end: number): boolean {
-    if (end === start) return true;
-    // A CR that ended the previous piece is bare unless this one starts with LF.
-    const crUnfollowed = this.#pieceEndedInCr && data[start] !== 10;
-    const bad = crUnfollowed ? -1 : bareLineEnding(data, this.#pieceEndedInCr ? start + 1 : start, end);
-    if (crUnfollowed || bad >= 0) {
-      const offset = crUnfollowed ? this.#checkedLength - 1 : this.#checkedLength + (bad - start);
-      this.#dropping = true;
-      this.#rejectAndReport(new BareLineEndingError(offset));
-      return false;
-    }
-    this.#pieceEndedInCr = data[end - 1] === 13;
-    this.#checkedLength += end - start;
-    return true;
+    const bad = this.#crlf.piece(data, start, end);
+    if (bad < 0) return true;
+    this.#dropping = true;
+    this.#rejectAndReport(new BareLineEndingError(bad));
+    return false;
   }
 
   /** Counts a frame against its state's budget; rejects it if the budget is used up. */

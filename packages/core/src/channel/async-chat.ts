@@ -12,6 +12,7 @@ import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import EventEmitter from "eventemitter3";
 import {
+  BareLineEndingError,
   ChannelClosedError,
   ChannelTimeoutError,
   ErrorCode,
@@ -24,11 +25,12 @@ import {
   invalidArgType,
 } from "../errors";
 import { bufferView } from "../framing/buffer-view";
+import { CrlfCheck, type LineEndingPolicy } from "../framing/line-endings";
 import { type FrameSink, Framer } from "../framing/framer";
 import { CLOSE_MARKER, OutputFifo, type OutputMarker, STARTTLS_MARKER } from "../producers/output-fifo";
 import { type Producer, type ProducerChunk, type ProducerSource, toProducer } from "../producers/producer";
 import { type NormalTerminator, type Terminator, normalizeTerminator } from "../terminator";
-import { type AsyncChatOptions, resolveChannelOptions } from "./options";
+import { type AsyncChatOptions, lineEndingPolicy, resolveChannelOptions } from "./options";
 import { PlaintextAfterStartTlsError, type StartTlsOptions, TlsUpgradeError, upgradeToTls } from "./tls-upgrade";
 
 /** A TLS upgrade under way: queued until the plaintext before it is written, then handshaking. */
@@ -156,6 +158,10 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   #frameTimer: NodeJS.Timeout | null = null;
   #frameTimeout = 0;
   #idleTimeout = 0;
+  /** The line-ending check of the frame under way, while `lineEndings` is "crlf"; else null. */
+  #crlf: CrlfCheck | null = null;
+  /** A frame with a bare line ending is being dropped up to its terminator. */
+  #droppingBadLine = false;
   #framesEnded = 0;
   #framesEndedAtTimer = -1;
 
@@ -219,6 +225,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#framer.maxLength = this.#options.maxLength;
     this.#frameTimeout = this.#options.frameTimeout;
     this.#idleTimeout = this.#options.idleTimeout;
+    if (this.#options.lineEndings === "crlf") this.#crlf = new CrlfCheck();
     // Subclasses written asynchat-style get asynchat's exact collectIncomingData pieces;
     // those that take ranges themselves (Protocol) get them without the copy that costs.
     this.#framer.coalesceHeld = this.handleFrameData === AsyncChat.prototype.handleFrameData;
@@ -302,6 +309,21 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     if (this.#socket !== null && this.#state !== CLOSED) this.#startIdleTimer();
   }
 
+  /**
+   * `"crlf"` rejects a bare CR or LF inside frames ended by a string or bytes
+   * terminator; `"any"` lets them through. See
+   * {@link AsyncChatOptions.lineEndings}. May be changed at any time (say,
+   * `"crlf"` for SMTP's DATA); a change applies to the bytes framed after it.
+   */
+  get lineEndings(): LineEndingPolicy {
+    return this.#crlf === null ? "any" : "crlf";
+  }
+
+  set lineEndings(policy: LineEndingPolicy) {
+    if (lineEndingPolicy(policy, "lineEndings") === this.lineEndings) return;
+    this.#crlf = policy === "crlf" ? new CrlfCheck() : null;
+  }
+
   /** Bytes of output queued in the FIFO and in the socket (producers not yet asked are not counted). */
   get queuedOutput(): number {
     return this.#out.bytes + (this.#socket?.writableLength ?? 0);
@@ -340,7 +362,9 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    */
   protected handleFrameData(chunk: Buffer, start: number, end: number): void {
     if (this.#terminatorKind === "count") this.#collectCounted(chunk, start, end, this.#framer.remaining + (end - start));
-    else this.collectIncomingData(this.view(chunk, start, end));
+    else if ((this.#crlf === null && !this.#droppingBadLine) || this.#terminatorKind === "all" || this.#linePieceAccepted(chunk, start, end)) {
+      this.collectIncomingData(this.view(chunk, start, end));
+    }
   }
 
   /**
@@ -385,6 +409,54 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     return more === null ? first : Buffer.concat(more, length);
   }
 
+  /** Frames now end at a string or bytes terminator (the frames a line-ending policy checks). */
+  #endsLines(): boolean {
+    const kind = this.#terminatorKind;
+    return kind === "sequence" || kind === "any";
+  }
+
+  /** With `lineEndings: "crlf"`: whether a piece of a line may go on to `collectIncomingData` (a bare CR or LF rejects the frame). */
+  #linePieceAccepted(chunk: Buffer, start: number, end: number): boolean {
+    if (this.#droppingBadLine) return false;
+    if (this.#crlf === null) return true;
+    const bad = this.#crlf.piece(chunk, start, end);
+    if (bad < 0) return true;
+    this.#droppingBadLine = true;
+    this.#rejectBadLine(bad);
+    return false;
+  }
+
+  /** The end of a line checked for bare line endings: whether it is delivered (`foundTerminator`) or was dropped. */
+  #lineEndAccepted(chunk: Buffer, start: number, end: number): boolean {
+    if (!this.#droppingBadLine) {
+      const check = this.#crlf!;
+      // (Only reached with a check: the caller tests for one or for a drop under way.)
+      let bad = check.piece(chunk, start, end);
+      if (bad < 0) bad = check.end();
+      if (bad < 0) return true;
+      this.#rejectBadLine(bad);
+    }
+    this.#droppingBadLine = false;
+    this.#crlf?.reset();
+    if (!this.#inputStopped) this.handleDiscardedFrameEnd();
+    return false;
+  }
+
+  #rejectBadLine(offset: number): void {
+    // What was kept of the frame for getData goes with it.
+    this.#kept = null;
+    this.#keptMore = null;
+    this.#keptLength = 0;
+    const error = new BareLineEndingError(offset);
+    this.#flushDeferred();
+    try {
+      this.handleBareLineEnding(error);
+    } catch (thrown) {
+      this.#fail(thrown);
+    }
+    this.#emitError(error);
+  }
+
   /**
    * Hands on a piece of a byte-count frame. As in asynchat, `getTerminator()`
    * called from `collectIncomingData` still reports the count before the
@@ -405,6 +477,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * then `foundTerminator`.
    */
   protected handleFrameEnd(chunk: Buffer, start: number, end: number): void {
+    if ((this.#crlf !== null || this.#droppingBadLine) && this.#endsLines() && !this.#lineEndAccepted(chunk, start, end)) return;
     if (end > start) {
       if (this.#terminatorKind === "count" && this.#matchedIndex < 0) this.#collectCounted(chunk, start, end, end - start);
       else this.collectIncomingData(this.view(chunk, start, end));
@@ -806,7 +879,20 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   }
 
   /**
-   * The over-long frame reported to {@link handleFrameTooLong} has ended:
+   * With `lineEndings: "crlf"`, a frame held a bare CR or LF (`error.offset`
+   * says where); pieces of it already handed to `collectIncomingData` are
+   * yours to drop (what `appendData` kept is dropped), and the rest of it is
+   * dropped up to its terminator. Default: `handleError(error)`, which
+   * closes. Override it to answer and go on. The `error` event is emitted
+   * after it returns.
+   */
+  handleBareLineEnding(error: BareLineEndingError): void {
+    this.handleError(error);
+  }
+
+  /**
+   * The frame reported to {@link handleFrameTooLong} or
+   * {@link handleBareLineEnding} has ended:
    * its terminator arrived, and framing resumes with the next byte.
    * Default: nothing. `Protocol` uses it to move on to the next state.
    */

@@ -3,6 +3,7 @@
  */
 
 import { invalidArgType, invalidArgValue } from "../errors";
+import type { LineEndingPolicy } from "../framing/line-endings";
 
 /** Options accepted by `new AsyncChat(socket, options)`. Every limit has a finite default. */
 export interface AsyncChatOptions {
@@ -43,6 +44,15 @@ export interface AsyncChatOptions {
    */
   deliverPartialFrameAtEnd?: boolean;
   /**
+   * `"crlf"`: a frame ended by a string or bytes terminator must not hold a
+   * bare CR or LF (one not part of a CR LF pair); one that does goes to
+   * `handleBareLineEnding` (default: close) with `ERR_BARE_LINE_ENDING`, and
+   * the rest of it is dropped up to its terminator. The defence against
+   * SMTP smuggling. `"any"` (default): no check. Byte-count frames are never
+   * checked. Also a channel property, to change per protocol state.
+   */
+  lineEndings?: LineEndingPolicy;
+  /**
    * Milliseconds a closing channel (after `closeWhenDone()` or `close()`)
    * waits without the peer taking any of its remaining output before it
    * destroys the socket anyway. Default 5000.
@@ -58,6 +68,7 @@ export const DEFAULT_CHANNEL_OPTIONS: Readonly<Required<AsyncChatOptions>> = Obj
   idleTimeout: 0,
   frameTimeout: 0,
   deliverPartialFrameAtEnd: false,
+  lineEndings: "any",
   closeTimeout: 5000,
 });
 
@@ -68,6 +79,12 @@ function limit(options: AsyncChatOptions, key: keyof AsyncChatOptions, min: numb
     throw invalidArgValue(`options.${key}`, `must be an integer >= ${min} or Infinity`, value);
   }
   return value;
+}
+
+/** Checks a line-ending policy (`"any"` or `"crlf"`); throws a TypeError naming `name` otherwise. */
+export function lineEndingPolicy(value: unknown, name: string): LineEndingPolicy {
+  if (value === "any" || value === "crlf") return value;
+  throw invalidArgType(name, '"any" or "crlf"', value);
 }
 
 /** Validates options and fills in the defaults. */
@@ -83,6 +100,7 @@ export function resolveChannelOptions(options: AsyncChatOptions | undefined): Re
     idleTimeout: limit(options, "idleTimeout", 0),
     frameTimeout: limit(options, "frameTimeout", 0),
     deliverPartialFrameAtEnd: deliver,
+    lineEndings: lineEndingPolicy(options.lineEndings ?? "any", "options.lineEndings"),
     closeTimeout: limit(options, "closeTimeout", 0),
   };
 }
