@@ -447,14 +447,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#kept = null;
     this.#keptMore = null;
     this.#keptLength = 0;
-    const error = new BareLineEndingError(offset);
-    this.#flushDeferred();
-    try {
-      this.handleBareLineEnding(error);
-    } catch (thrown) {
-      this.#fail(thrown);
-    }
-    this.#emitError(error);
+    this.#rejectFrame(new BareLineEndingError(offset), this.handleBareLineEnding);
   }
 
   /**
@@ -1204,10 +1197,14 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   }
 
   #overflow(length: number): void {
-    const error = new FrameTooLongError(this.#framer.maxLength, length);
+    this.#rejectFrame(new FrameTooLongError(this.#framer.maxLength, length), this.handleFrameTooLong);
+  }
+
+  /** A frame is rejected: its hook decides (a throw there fails the channel), then the `error` event. */
+  #rejectFrame<E extends Error>(error: E, hook: (error: E) => void): void {
     this.#flushDeferred();
     try {
-      this.handleFrameTooLong(error);
+      hook.call(this, error);
     } catch (thrown) {
       this.#fail(thrown);
     }
