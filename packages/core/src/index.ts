@@ -48,3 +48,4 @@ export {
 export { connect, type ConnectOptions } from "./net/connect";
 export { isChannelClass, type ChannelClass, type ChannelFactory, type ChannelFactoryFunction } from "./net/channel-factory";
 export { CrlfCheck, findBareLineEnding, type LineEndingPolicy } from "./framing/line-endings";
+export type { BudgetUse, FrameBudget } from "./channel/frame-budget";

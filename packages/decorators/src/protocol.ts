@@ -14,6 +14,7 @@ import {
   BareLineEndingError,
   BudgetExceededError,
   CrlfCheck,
+  type FrameBudget,
   FrameTooLongError,
   type LineEndingPolicy,
   describeValue,
@@ -52,11 +53,16 @@ type FastSlices = Buffer & { latin1Slice(start: number, end: number): string };
 /** How much of a read is decoded at once for latin1 states: frames are then string slices of it. */
 const LATIN1_WINDOW = 16 * 1024;
 
-/** The error for a channel-wide `lineEndings: "crlf"` on a Protocol, which checks line endings per state. */
-function crlfPerState(className: string): TypeError {
-  const error = new TypeError(`${className}: a Protocol sets lineEndings per state, e.g. @onTerminator("\r\n", { lineEndings: "crlf" }), not for the whole channel`);
+/** A channel-wide setting a Protocol makes per state instead: a TypeError with Node's ERR_INVALID_ARG_VALUE code. */
+function perStateOnly(message: string): TypeError {
+  const error = new TypeError(message);
   (error as TypeError & { code: string }).code = "ERR_INVALID_ARG_VALUE";
   return error;
+}
+
+/** The error for a channel-wide `lineEndings: "crlf"` on a Protocol, which checks line endings per state. */
+function crlfPerState(className: string): TypeError {
+  return perStateOnly(`${className}: a Protocol sets lineEndings per state, e.g. @onTerminator("\r\n", { lineEndings: "crlf" }), not for the whole channel`);
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
@@ -150,6 +156,11 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   override set lineEndings(policy: LineEndingPolicy) {
     if (policy === "crlf") throw crlfPerState(this.#machine.className);
     super.lineEndings = policy;
+  }
+
+  /** Throws: a `Protocol` declares its budgets per group of states (`static budgets` and `{ budget }`). */
+  override startBudget(_budget: FrameBudget): void {
+    throw perStateOnly(`${this.#machine.className}: a Protocol declares budgets with static budgets and { budget } on its states, not with startBudget()`);
   }
 
   /** The name of the current state. */

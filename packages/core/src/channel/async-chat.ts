@@ -13,6 +13,7 @@ import type { TLSSocket } from "node:tls";
 import EventEmitter from "eventemitter3";
 import {
   BareLineEndingError,
+  BudgetExceededError,
   ChannelClosedError,
   ChannelTimeoutError,
   ErrorCode,
@@ -30,6 +31,7 @@ import { type FrameSink, Framer } from "../framing/framer";
 import { CLOSE_MARKER, OutputFifo, type OutputMarker, STARTTLS_MARKER } from "../producers/output-fifo";
 import { type Producer, type ProducerChunk, type ProducerSource, toProducer } from "../producers/producer";
 import { type NormalTerminator, type Terminator, normalizeTerminator } from "../terminator";
+import { type BudgetUse, type FrameBudget, type RunningBudget, startRunningBudget } from "./frame-budget";
 import { type AsyncChatOptions, lineEndingPolicy, resolveChannelOptions } from "./options";
 import { PlaintextAfterStartTlsError, type StartTlsOptions, TlsUpgradeError, upgradeToTls } from "./tls-upgrade";
 
@@ -160,8 +162,10 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   #idleTimeout = 0;
   /** The line-ending check of the frame under way, while `lineEndings` is "crlf"; else null. */
   #crlf: CrlfCheck | null = null;
-  /** A frame with a bare line ending is being dropped up to its terminator. */
-  #droppingBadLine = false;
+  /** A frame rejected by a policy (bare line ending, budget) is being dropped up to its terminator. */
+  #droppingFrame = false;
+  /** The budget started by startBudget, and what it has used; null when none is running. */
+  #budget: RunningBudget | null = null;
   #framesEnded = 0;
   #framesEndedAtTimer = -1;
 
@@ -324,6 +328,33 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#crlf = policy === "crlf" ? new CrlfCheck() : null;
   }
 
+  /**
+   * Starts a budget over the frames that follow: their content bytes (as
+   * they arrive) and their number are counted, and a frame that takes the
+   * count past `maxBytes` or `maxFrames` is rejected, reported to
+   * {@link handleBudgetExceeded} (default: close) and the `error` event
+   * (`ERR_BUDGET_EXCEEDED`), and dropped up to its terminator. For example,
+   * all header lines of one request: ≤ 64 KiB and ≤ 100 lines. Replaces a
+   * budget already running. (A `Protocol` declares budgets per group of
+   * states instead: `static budgets` and `{ budget }`.)
+   */
+  startBudget(budget: FrameBudget): void {
+    this.#budget = startRunningBudget(budget);
+  }
+
+  /** Ends the running budget; returns what it used (zeros if none was running). */
+  endBudget(): BudgetUse {
+    const budget = this.#budget;
+    this.#budget = null;
+    return budget === null ? { bytes: 0, frames: 0 } : { bytes: budget.bytes, frames: budget.frames };
+  }
+
+  /** What the running budget has used so far, or null if none is running. */
+  get budgetUsed(): BudgetUse | null {
+    const budget = this.#budget;
+    return budget === null ? null : { bytes: budget.bytes, frames: budget.frames };
+  }
+
   /** Bytes of output queued in the FIFO and in the socket (producers not yet asked are not counted). */
   get queuedOutput(): number {
     return this.#out.bytes + (this.#socket?.writableLength ?? 0);
@@ -361,10 +392,10 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * Subclasses that frame without allocating (like `Protocol`) override it.
    */
   protected handleFrameData(chunk: Buffer, start: number, end: number): void {
+    // The policies (line endings, budget) cost one test per piece when none is in force.
+    if ((this.#crlf !== null || this.#budget !== null || this.#droppingFrame) && !this.#pieceAccepted(chunk, start, end)) return;
     if (this.#terminatorKind === "count") this.#collectCounted(chunk, start, end, this.#framer.remaining + (end - start));
-    else if ((this.#crlf === null && !this.#droppingBadLine) || this.#terminatorKind === "all" || this.#linePieceAccepted(chunk, start, end)) {
-      this.collectIncomingData(this.view(chunk, start, end));
-    }
+    else this.collectIncomingData(this.view(chunk, start, end));
   }
 
   /**
@@ -415,38 +446,77 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     return kind === "sequence" || kind === "any";
   }
 
-  /** With `lineEndings: "crlf"`: whether a piece of a line may go on to `collectIncomingData` (a bare CR or LF rejects the frame). */
-  #linePieceAccepted(chunk: Buffer, start: number, end: number): boolean {
-    if (this.#droppingBadLine) return false;
-    if (this.#crlf === null) return true;
-    const bad = this.#crlf.piece(chunk, start, end);
-    if (bad < 0) return true;
-    this.#droppingBadLine = true;
-    this.#rejectBadLine(bad);
-    return false;
+  /**
+   * With a line-ending policy or a budget in force: whether a piece of the
+   * frame may go on to `collectIncomingData`. A bare CR or LF, or bytes past
+   * the budget, reject the frame, and the rest of it is dropped.
+   */
+  #pieceAccepted(chunk: Buffer, start: number, end: number): boolean {
+    if (this.#droppingFrame) return false;
+    if (this.#crlf !== null && this.#endsLines()) {
+      const bad = this.#crlf.piece(chunk, start, end);
+      if (bad >= 0) {
+        this.#droppingFrame = true;
+        this.#rejectBadLine(bad);
+        return false;
+      }
+    }
+    const budget = this.#budget;
+    if (budget !== null) {
+      budget.bytes += end - start;
+      if (budget.bytes > budget.maxBytes) {
+        this.#droppingFrame = true;
+        this.#rejectOverBudget(budget, "bytes");
+        return false;
+      }
+    }
+    return true;
   }
 
-  /** The end of a line checked for bare line endings: whether it is delivered (`foundTerminator`) or was dropped. */
-  #lineEndAccepted(chunk: Buffer, start: number, end: number): boolean {
-    if (!this.#droppingBadLine) {
-      const check = this.#crlf!;
-      // (Only reached with a check: the caller tests for one or for a drop under way.)
-      let bad = check.piece(chunk, start, end);
-      if (bad < 0) bad = check.end();
-      if (bad < 0) return true;
-      this.#rejectBadLine(bad);
+  /** The end of a frame under a policy: whether it is delivered (`foundTerminator`), or was rejected and dropped. */
+  #frameEndAccepted(chunk: Buffer, start: number, end: number): boolean {
+    if (!this.#droppingFrame) {
+      if (this.#crlf !== null && this.#endsLines()) {
+        const check = this.#crlf;
+        let bad = check.piece(chunk, start, end);
+        if (bad < 0) bad = check.end();
+        if (bad >= 0) this.#rejectBadLine(bad);
+        else if (this.#chargeFrameEnd(end - start)) return true;
+      } else if (this.#chargeFrameEnd(end - start)) return true;
     }
-    this.#droppingBadLine = false;
+    this.#droppingFrame = false;
     this.#crlf?.reset();
     if (!this.#inputStopped) this.handleDiscardedFrameEnd();
     return false;
   }
 
-  #rejectBadLine(offset: number): void {
-    // What was kept of the frame for getData goes with it.
+  /** Counts a frame's last piece and the frame itself against the budget (if any); false if that rejected it. */
+  #chargeFrameEnd(length: number): boolean {
+    const budget = this.#budget;
+    if (budget === null) return true;
+    budget.bytes += length;
+    budget.frames++;
+    if (budget.bytes > budget.maxBytes) this.#rejectOverBudget(budget, "bytes");
+    else if (budget.frames > budget.maxFrames) this.#rejectOverBudget(budget, "frames");
+    else return true;
+    return false;
+  }
+
+  #rejectOverBudget(budget: RunningBudget, resource: "bytes" | "frames"): void {
+    this.#dropKept();
+    const limit = resource === "bytes" ? budget.maxBytes : budget.maxFrames;
+    this.#rejectFrame(new BudgetExceededError(budget.name, resource, limit, resource === "bytes" ? budget.bytes : budget.frames), this.handleBudgetExceeded);
+  }
+
+  /** What was kept of a rejected frame for getData goes with it. */
+  #dropKept(): void {
     this.#kept = null;
     this.#keptMore = null;
     this.#keptLength = 0;
+  }
+
+  #rejectBadLine(offset: number): void {
+    this.#dropKept();
     this.#rejectFrame(new BareLineEndingError(offset), this.handleBareLineEnding);
   }
 
@@ -470,7 +540,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * then `foundTerminator`.
    */
   protected handleFrameEnd(chunk: Buffer, start: number, end: number): void {
-    if ((this.#crlf !== null || this.#droppingBadLine) && this.#endsLines() && !this.#lineEndAccepted(chunk, start, end)) return;
+    if ((this.#crlf !== null || this.#budget !== null || this.#droppingFrame) && !this.#frameEndAccepted(chunk, start, end)) return;
     if (end > start) {
       if (this.#terminatorKind === "count" && this.#matchedIndex < 0) this.#collectCounted(chunk, start, end, end - start);
       else this.collectIncomingData(this.view(chunk, start, end));
@@ -691,9 +761,10 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    */
   discardBuffers(): void {
     this.#framer.reset();
-    this.#kept = null;
-    this.#keptMore = null;
-    this.#keptLength = 0;
+    this.#dropKept();
+    // The frame under way is gone: so is its line-ending check or its rejection.
+    this.#droppingFrame = false;
+    this.#crlf?.reset();
     for (const producer of this.#out.clear()) producer.discard?.();
     this.#fifoEpoch++;
     this.#awaitingProducer = false;
@@ -884,8 +955,20 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   }
 
   /**
-   * The frame reported to {@link handleFrameTooLong} or
-   * {@link handleBareLineEnding} has ended:
+   * A frame took the running budget (see {@link startBudget}) past one of
+   * its limits; pieces of it already handed to `collectIncomingData` are
+   * yours to drop (what `appendData` kept is dropped), and the rest of it is
+   * dropped up to its terminator. The budget keeps running. Default:
+   * `handleError(error)`, which closes. Override it to answer and go on
+   * (HTTP's 431). The `error` event is emitted after it returns.
+   */
+  handleBudgetExceeded(error: BudgetExceededError): void {
+    this.handleError(error);
+  }
+
+  /**
+   * The frame reported to {@link handleFrameTooLong},
+   * {@link handleBareLineEnding} or {@link handleBudgetExceeded} has ended:
    * its terminator arrived, and framing resumes with the next byte.
    * Default: nothing. `Protocol` uses it to move on to the next state.
    */
