@@ -64,6 +64,8 @@ export class HttpServer {
     this.#server = new ChatServer((socket) => new HttpChannel(socket, settings, channelOptions), {
       maxConnections: options.maxConnections ?? 10_000,
       refuseMessage: REFUSED,
+      // The connection's own idle timeout, 0 included (then none).
+      idleTimeout: channelOptions.idleTimeout,
     });
   }
 

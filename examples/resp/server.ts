@@ -37,6 +37,8 @@ export async function startRespServer(options: RespServerOptions = {}): Promise<
   const chat = new ChatServer<RespConnection>((socket) => new RespConnection(socket, state), {
     maxConnections: settings.maxClients,
     refuseMessage: ErrorReplies.MAX_CLIENTS,
+    // The connection's own timeout, 0 included: `--timeout 0` means never, as in Redis.
+    idleTimeout: settings.idleTimeout,
   });
   const address = await chat.listen(port, host);
   state.port = address.port;

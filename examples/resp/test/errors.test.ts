@@ -226,6 +226,20 @@ describe("limits", () => {
     }
   });
 
+  it("keeps a silent client for ever with idleTimeout 0 (Redis's timeout 0), despite the server-wide default", async () => {
+    const patient = await testServer({ idleTimeout: 0 });
+    try {
+      const client = await RawClient.connect(portOf(patient));
+      client.send("PING\r\n");
+      expect(await client.reply("+PONG\r\n")).toBe("+PONG\r\n");
+      const [connection] = [...patient.state.sessions] as Array<{ idleTimeout?: number }>;
+      expect(connection!.idleTimeout).toBe(0);
+      client.close();
+    } finally {
+      await patient.close();
+    }
+  });
+
   it("disconnects a client silent for longer than the idle timeout", async () => {
     const impatient = await testServer({ idleTimeout: 100 });
     try {
