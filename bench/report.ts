@@ -22,6 +22,10 @@ export interface Measurement {
   secondsPerPass?: number;
   /** Seconds per pass of each timed run, by the clock of the run. */
   seconds?: number[];
+  /** Process CPU seconds (user + system, all threads) per pass of each timed run. */
+  cpuSeconds?: number[];
+  /** Wall-clock seconds per pass of each timed run. */
+  wallSeconds?: number[];
   /** Median process CPU seconds (user + system, all threads) per pass. */
   cpuSecondsPerPass?: number;
   /** Median wall-clock seconds per pass. */

@@ -9,7 +9,9 @@
  * whole result as JSON to `bench/results/<timestamp>.json`.
  *
  * Options (after `npm run bench --`):
- *   --runs N             timed runs per row and workload (default 5)
+ *   --rounds R           rounds over all rows per workload (default 2); a row's runs from every
+ *                        round are pooled, so a burst of load from elsewhere weighs on one round only
+ *   --runs N             timed runs per row, workload and round (default 3)
  *   --clock cpu|wall     time runs by the child's CPU time (user + system, default) or wall clock
  *   --workloads a,b,e    only these workloads (`e` means e1 and e4)
  *   --rows limit,split2  only these rows (by name, case-insensitive)
@@ -40,6 +42,7 @@ const CHILD = path.join(__dirname, "child.js");
 const RESULTS_DIR = path.resolve(__dirname, "..", "results");
 
 interface Options extends RunOptions {
+  rounds: number;
   runs: number;
   clock: "cpu" | "wall";
   workloads: string[] | null;
@@ -49,7 +52,8 @@ interface Options extends RunOptions {
 
 function parseArgs(argv: readonly string[]): Options {
   const options: Options = {
-    runs: 5,
+    rounds: 2,
+    runs: 3,
     clock: "cpu",
     workloads: null,
     rows: null,
@@ -71,6 +75,9 @@ function parseArgs(argv: readonly string[]): Options {
     switch (flag) {
       case "--runs":
         options.runs = count(argv[++i], flag);
+        break;
+      case "--rounds":
+        options.rounds = count(argv[++i], flag);
         break;
       case "--workloads":
         options.workloads = list(argv[++i], flag);
@@ -179,6 +186,8 @@ async function measure(row: Row, file: string, workload: Workload, options: Opti
       frames: job.expected.frames,
       secondsPerPass,
       seconds: perRun,
+      cpuSeconds: result.seconds,
+      wallSeconds: result.wallSeconds,
       cpuSecondsPerPass: median(result.seconds),
       wallSecondsPerPass: median(result.wallSeconds),
       reps: result.reps,
@@ -192,6 +201,26 @@ async function measure(row: Row, file: string, workload: Workload, options: Opti
     }
     return { ...base, status: "failed", error: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/** One measurement from the runs of two: a failure in either wins; otherwise the runs are pooled and the medians taken again. */
+function pool(a: Measurement, b: Measurement, options: Options): Measurement {
+  if (b.status !== "ok") return b;
+  const cpuSeconds = [...a.cpuSeconds!, ...b.cpuSeconds!];
+  const wallSeconds = [...a.wallSeconds!, ...b.wallSeconds!];
+  const seconds = options.clock === "cpu" ? cpuSeconds : wallSeconds;
+  const secondsPerPass = median(seconds);
+  return {
+    ...a,
+    seconds,
+    cpuSeconds,
+    wallSeconds,
+    secondsPerPass,
+    cpuSecondsPerPass: median(cpuSeconds),
+    wallSecondsPerPass: median(wallSeconds),
+    framesPerSecond: a.frames! / secondsPerPass,
+    megabytesPerSecond: a.inputBytes! / secondsPerPass / 1e6,
+  };
 }
 
 function cpuModel(): string {
@@ -219,21 +248,35 @@ async function main(): Promise<void> {
   const measurements: Measurement[] = [];
   for (const workload of workloads) {
     const framing = scenarioOf(workload.spec).framing;
-    for (const { row, file } of rows) {
-      if (!supports(row, framing)) continue;
-      const reason = unavailable.get(row.name);
-      const m: Measurement =
-        reason === undefined
-          ? await measure(row, file, workload, options)
-          : { workload: workload.id, row: row.name, status: "skipped", note: `skipped: ${reason}` };
-      measurements.push(m);
-      const shown =
-        m.status === "ok"
-          ? `${rate(m.framesPerSecond!)} frames/s, ${Math.round(m.megabytesPerSecond!)} MB/s`
-          : m.status === "failed"
-            ? `FAILED: ${m.error}`
-            : m.note;
-      process.stderr.write(`  ${workload.label.padEnd(30)} ${row.name.padEnd(18)} ${shown}\n`);
+    const first = new Map<string, Measurement>();
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const { row, file } of rows) {
+        if (!supports(row, framing)) continue;
+        const earlier = first.get(row.name);
+        // Only measured runs are repeated: not a skip, a failure, or a pass so slow it was the only one.
+        if (earlier !== undefined && (earlier.status !== "ok" || earlier.single === true)) continue;
+        const reason = unavailable.get(row.name);
+        const m: Measurement =
+          reason === undefined
+            ? await measure(row, file, workload, options)
+            : { workload: workload.id, row: row.name, status: "skipped", note: `skipped: ${reason}` };
+        if (earlier === undefined) {
+          first.set(row.name, m);
+          measurements.push(m);
+        } else {
+          const pooled = pool(earlier, m, options);
+          first.set(row.name, pooled);
+          measurements[measurements.indexOf(earlier)] = pooled;
+        }
+        const shown =
+          m.status === "ok"
+            ? `${rate(m.framesPerSecond!)} frames/s, ${Math.round(m.megabytesPerSecond!)} MB/s`
+            : m.status === "failed"
+              ? `FAILED: ${m.error}`
+              : m.note;
+        const which = options.rounds > 1 ? ` (round ${round})` : "";
+        process.stderr.write(`  ${workload.label.padEnd(30)} ${`${row.name}${which}`.padEnd(28)} ${shown}\n`);
+      }
     }
   }
   const elapsed = (Date.now() - started) / 1000;
@@ -249,8 +292,8 @@ async function main(): Promise<void> {
     options.clock === "cpu"
       ? "process CPU time (user + system, all threads; less disturbed by other load than wall-clock, which is in the JSON)"
       : "wall-clock time";
-  out.push(`Median of up to ${options.runs} timed runs after a warm-up, by ${clock}.`);
-  out.push(`Each implementation and workload in its own process, one at a time. "runs" is runs x passes per run.`);
+  out.push(`Median of up to ${options.rounds * options.runs} timed runs after a warm-up (${options.rounds} round(s) of ${options.runs}), by ${clock}.`);
+  out.push(`Each implementation and workload in its own process per round, one at a time; the rounds alternate the rows. "runs" is runs x passes per run.`);
   out.push(`Frames: lines; for RESP a header and a body each. MB/s counts input bytes (10^6).`);
   out.push(
     options.retain
