@@ -1,20 +1,33 @@
 /**
  * Views of received chunks, made cheaply.
  *
- * A `Buffer` is a `Uint8Array` whose prototype chain passes through
- * `Buffer.prototype`. `Buffer.from(arrayBuffer, offset, length)` and
- * `subarray` both make one, but through argument checks and a species
- * lookup that cost about twice the construction itself (Node 20). A channel
- * makes a view per frame, so it constructs them directly: instances of this
- * class are Buffers in every respect (`Buffer.isBuffer`, every method,
- * `constructor === Buffer`, inspected as `<Buffer ...>`, and their own
- * `subarray`/`slice` give ordinary Buffers).
+ * `Buffer.from(arrayBuffer, offset, length)` and `subarray` both make a
+ * Buffer over the same memory, but through argument checks (and, for
+ * `subarray`, a species lookup) that cost more than the construction
+ * itself. A channel makes a view per frame, so it calls Node's own Buffer
+ * class (`FastBuffer`, which `Buffer[Symbol.species]` returns) directly:
+ * the result is an ordinary Buffer, with `Buffer.prototype` as its
+ * prototype, equal under `assert.deepStrictEqual` to any Buffer of the same
+ * bytes. Where that class cannot be had, `Buffer.from` is used.
  */
-class BufferView extends Uint8Array {}
-Object.setPrototypeOf(BufferView.prototype, Buffer.prototype);
-Object.defineProperty(BufferView.prototype, "constructor", { value: Buffer, writable: true, configurable: true });
+
+type ViewConstructor = new (buffer: ArrayBufferLike, offset: number, length: number) => Buffer;
+
+function nodeBufferClass(): ViewConstructor | null {
+  const species = (Buffer as unknown as { [Symbol.species]?: unknown })[Symbol.species];
+  if (typeof species !== "function" || species === Buffer) return null;
+  try {
+    const probe = new (species as ViewConstructor)(new ArrayBuffer(2), 1, 1);
+    return Object.getPrototypeOf(probe) === Buffer.prototype && probe.byteOffset === 1 && probe.length === 1 ? (species as ViewConstructor) : null;
+  } catch {
+    return null;
+  }
+}
+
+const ViewBuffer = nodeBufferClass();
 
 /** A Buffer over `length` bytes of `buffer` from `offset`, sharing the memory (no copy, no checks). */
-export function bufferView(buffer: ArrayBufferLike, offset: number, length: number): Buffer {
-  return new BufferView(buffer as ArrayBuffer, offset, length) as unknown as Buffer;
-}
+export const bufferView: (buffer: ArrayBufferLike, offset: number, length: number) => Buffer =
+  ViewBuffer !== null
+    ? (buffer, offset, length) => new ViewBuffer(buffer, offset, length)
+    : (buffer, offset, length) => Buffer.from(buffer as ArrayBuffer, offset, length);

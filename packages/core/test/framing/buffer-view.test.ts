@@ -1,3 +1,4 @@
+import { deepStrictEqual } from "node:assert";
 import { inspect } from "node:util";
 import { bufferView } from "../../src/framing/buffer-view";
 import { AsyncChat } from "../../src";
@@ -16,6 +17,12 @@ describe("bufferView", () => {
     expect(view.equals(Buffer.from("world"))).toBe(true);
     expect(Buffer.concat([view, Buffer.from("!")]).toString()).toBe("world!");
     expect(JSON.stringify(view)).toBe(JSON.stringify(Buffer.from("world")));
+  });
+
+  it("is an ordinary Buffer: its prototype is Buffer.prototype, and it is deep-strict-equal to a Buffer of the same bytes", () => {
+    expect(Object.getPrototypeOf(view)).toBe(Buffer.prototype);
+    expect(() => deepStrictEqual(view, Buffer.from("world"))).not.toThrow();
+    expect(() => deepStrictEqual([view], [Buffer.from("world")])).not.toThrow();
   });
 
   it("shares the chunk's memory", () => {
