@@ -128,11 +128,12 @@ function ping(socket: net.Socket): Promise<boolean> {
 export async function respSoak(connections: number, busy: number, totalCommands: number): Promise<RespSoakResult> {
   const server = await startSoakServer("resp", ["--max-clients", String(connections + 100), "--timeout", "0"]);
   try {
-    // Warm up first with a small run of every step below (PINGs, pipelines, FLUSHALL, ends), so that
-    // "before" is a server whose code is compiled and caches filled: what grows after is what the run left.
-    const warm = await Promise.all(Array.from({ length: 500 }, () => connect(server.port)));
+    // Warm up first with a smaller run of every step below (500 connections with PINGs, 400,000 commands
+    // over the same number of busy connections, FLUSHALL, ends), so that "before" is a server whose code
+    // is compiled and caches filled: what grows after is what the full run left behind.
+    const warm = await Promise.all(Array.from({ length: Math.max(500, busy) }, () => connect(server.port)));
     await Promise.all(warm.map((socket) => ping(socket)));
-    await Promise.all(warm.slice(0, 50).map((socket, id) => drive(socket, id, 60, 100)));
+    await Promise.all(warm.slice(0, busy).map((socket, id) => drive(socket, id, 20, 100)));
     await flushAll(warm[0]!);
     await Promise.all(warm.map((socket) => new Promise<void>((resolve) => socket.end(() => resolve()))));
     for (const socket of warm) socket.destroy();
