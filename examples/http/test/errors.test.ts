@@ -281,3 +281,28 @@ describe("timeouts", () => {
     expect(closed).toBe(true);
   });
 });
+
+describe("idleTimeout 0", () => {
+  it("leaves keep-alive connections without an idle timeout, the server's default included", async () => {
+    const t = await startServer({ idleTimeout: 0 });
+    try {
+      const socket = net.connect(t.port, "127.0.0.1");
+      await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("the connection was not accepted")), 2000);
+        const check = (): void => {
+          if (t.server.connections.size === 1) {
+            clearTimeout(timer);
+            resolve();
+          } else setTimeout(check, 5);
+        };
+        check();
+      });
+      const [channel] = [...t.server.connections];
+      expect(channel!.idleTimeout).toBe(0);
+      socket.destroy();
+    } finally {
+      await t.server.close();
+    }
+  });
+});
