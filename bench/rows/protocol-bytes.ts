@@ -5,7 +5,8 @@
  */
 
 import { Protocol, onBytes, onTerminator } from "@asynchat/decorators";
-import type { Counter, NodeRow } from "../harness";
+import { feedAndCount } from "../counting";
+import type { NodeRow } from "../harness";
 import { bulkLength } from "../scenarios/resp";
 
 class Lines extends Protocol {
@@ -41,21 +42,14 @@ class Resp extends Protocol {
   }
 }
 
-function run<T extends Lines | Resp>(channel: T, chunks: readonly Buffer[], counter: Counter): T {
-  for (let i = 0; i < chunks.length; i++) channel.handleRead(chunks[i]!);
-  counter.frames = channel.frames;
-  counter.bytes = channel.bytes;
-  return channel;
-}
-
 export const row: NodeRow = {
   name: "Protocol (bytes)",
   order: 13,
   description: "Protocol: @onTerminator(\"\\r\\n\") state with Buffer frames; for RESP a header state and an @onBytes body state",
   baseline: "AsyncChat",
   framers: {
-    lines: (chunks, counter) => run(new Lines(), chunks, counter),
-    resp: (chunks, counter) => run(new Resp(), chunks, counter),
+    lines: (chunks, counter) => feedAndCount(new Lines(), chunks, counter),
+    resp: (chunks, counter) => feedAndCount(new Resp(), chunks, counter),
   },
   targets: [{ kind: "ratio", workloads: ["a", "b"], of: "AsyncChat", atLeast: 0.9 }],
 };

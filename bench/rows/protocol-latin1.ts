@@ -5,7 +5,8 @@
  */
 
 import { Protocol, onTerminator } from "@asynchat/decorators";
-import type { Counter, NodeRow } from "../harness";
+import { feedAndCount } from "../counting";
+import type { NodeRow } from "../harness";
 
 class Lines extends Protocol {
   frames = 0;
@@ -24,13 +25,7 @@ export const row: NodeRow = {
   description: "Protocol: @onTerminator(\"\\r\\n\", { encoding: \"latin1\" }) state with string frames",
   baseline: "split2",
   framers: {
-    lines: (chunks, counter) => {
-      const channel = new Lines();
-      for (let i = 0; i < chunks.length; i++) channel.handleRead(chunks[i]!);
-      counter.frames = channel.frames;
-      counter.bytes = channel.bytes;
-      return channel;
-    },
+    lines: (chunks, counter) => feedAndCount(new Lines(), chunks, counter),
   },
   targets: [{ kind: "ratio", workloads: ["a", "b"], of: "split2", atLeast: 1.0001 }],
 };
