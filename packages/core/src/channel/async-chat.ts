@@ -81,6 +81,14 @@ function toBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** A timeout given to a setter: a number of milliseconds >= 0 (0: none), or a TypeError naming `name`. */
+function checkedTimeout(name: string, milliseconds: number): number {
+  if (typeof milliseconds !== "number" || Number.isNaN(milliseconds) || milliseconds < 0) {
+    throw invalidArgType(name, "a number >= 0", milliseconds);
+  }
+  return milliseconds;
+}
+
 /**
  * A command/response channel: input framed by a terminator, output through a
  * FIFO of producers. Subclass it and override {@link collectIncomingData} and
@@ -283,10 +291,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   }
 
   set frameTimeout(milliseconds: number) {
-    if (typeof milliseconds !== "number" || Number.isNaN(milliseconds) || milliseconds < 0) {
-      throw invalidArgType("frameTimeout", "a number >= 0", milliseconds);
-    }
-    if (milliseconds === this.#frameTimeout) return;
+    if (checkedTimeout("frameTimeout", milliseconds) === this.#frameTimeout) return;
     this.#frameTimeout = milliseconds;
     if (this.#frameTimer !== null) clearTimeout(this.#frameTimer);
     this.#frameTimer = null;
@@ -303,10 +308,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   }
 
   set idleTimeout(milliseconds: number) {
-    if (typeof milliseconds !== "number" || Number.isNaN(milliseconds) || milliseconds < 0) {
-      throw invalidArgType("idleTimeout", "a number >= 0", milliseconds);
-    }
-    if (milliseconds === this.#idleTimeout) return;
+    if (checkedTimeout("idleTimeout", milliseconds) === this.#idleTimeout) return;
     this.#idleTimeout = milliseconds;
     if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
     this.#idleTimer = null;
