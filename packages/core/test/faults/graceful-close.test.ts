@@ -8,36 +8,12 @@
 import type * as net from "node:net";
 import { ErrorCode } from "@asynchat/core";
 import { rawConnect, readAll, waitUntil } from "../helpers";
-import { type ProcessFaults, watchProcessFaults } from "../process-faults";
-import { type RunningService, pattern, startService } from "./service";
+import { pattern, useFaultFixture } from "./service";
 
 const MiB = 1024 * 1024;
 
-let faults: ProcessFaults;
-const services: RunningService[] = [];
-const sockets: net.Socket[] = [];
-
-beforeEach(() => {
-  faults = watchProcessFaults();
-});
-
-afterEach(async () => {
-  faults.stop();
-  for (const socket of sockets.splice(0)) socket.destroy();
-  await Promise.all(services.splice(0).map(({ server }) => server.close({ graceful: false })));
-});
-
-async function service(options?: Parameters<typeof startService>[0]): Promise<RunningService> {
-  const running = await startService(options);
-  services.push(running);
-  return running;
-}
-
-async function raw(port: number): Promise<net.Socket> {
-  const socket = await rawConnect(port);
-  sockets.push(socket);
-  return socket;
-}
+const fixture = useFaultFixture();
+const { service, raw } = fixture;
 
 describe("a graceful server close during active transfers", () => {
   it("delivers every byte queued to each client, byte for byte, then resolves", async () => {
@@ -79,7 +55,7 @@ describe("a graceful server close during active transfers", () => {
     expect(pulledWhenClosed).toEqual(Array(4).fill(total));
     expect(made.every((channel) => channel.closed && channel.closes === 1 && channel.errors.length === 0)).toBe(true);
     expect(server.channels.size).toBe(0);
-    expect(faults.seen).toEqual([]);
+    expect(fixture.faults.seen).toEqual([]);
   });
 });
 
@@ -98,7 +74,7 @@ describe("a peer that ends its side while its reply is being produced", () => {
     expect(channel.frames).toEqual([`BIG ${total}`]);
     expect(channel.errors).toHaveLength(1);
     expect(channel.errors[0]).toMatchObject({ code: ErrorCode.INCOMPLETE_FRAME, length: 10 });
-    expect(faults.seen).toEqual([]);
+    expect(fixture.faults.seen).toEqual([]);
   });
 
   it("still gets the whole reply, then the answer to its trailing partial line with deliverPartialFrameAtEnd", async () => {
@@ -115,6 +91,6 @@ describe("a peer that ends its side while its reply is being produced", () => {
     await waitUntil(() => channel.closed, "the channel closes");
     expect(channel.frames).toEqual([`BIG ${total}`, "no newline"]);
     expect(channel.errors).toEqual([]);
-    expect(faults.seen).toEqual([]);
+    expect(fixture.faults.seen).toEqual([]);
   });
 });

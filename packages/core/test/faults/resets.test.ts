@@ -12,38 +12,14 @@ import { createSocketPair } from "@asynchat/core/testing";
 import { ChatServer, ErrorCode, connect } from "@asynchat/core";
 import { CallLog, once, rawConnect, sleep, waitUntil } from "../helpers";
 import { TextReader, cert, key } from "../peers";
-import { type ProcessFaults, watchProcessFaults } from "../process-faults";
-import { EchoClient, type RunningService, Service, startService } from "./service";
+import { EchoClient, Service, useFaultFixture } from "./service";
 
-let faults: ProcessFaults;
-const services: RunningService[] = [];
-const sockets: net.Socket[] = [];
-
-beforeEach(() => {
-  faults = watchProcessFaults();
-});
-
-afterEach(async () => {
-  faults.stop();
-  for (const socket of sockets.splice(0)) socket.destroy();
-  await Promise.all(services.splice(0).map(({ server }) => server.close({ graceful: false })));
-});
-
-async function service(options?: Parameters<typeof startService>[0]): Promise<RunningService> {
-  const running = await startService(options);
-  services.push(running);
-  return running;
-}
-
-async function raw(port: number): Promise<net.Socket> {
-  const socket = await rawConnect(port);
-  sockets.push(socket);
-  return socket;
-}
+const fixture = useFaultFixture();
+const { service, raw, adopt, track } = fixture;
 
 async function bystander(port: number): Promise<EchoClient> {
   const client = await EchoClient.connect(port);
-  sockets.push(client.socket);
+  track(client.socket);
   await client.check();
   return client;
 }
@@ -56,7 +32,7 @@ async function expectClosedOnceByReset(channel: Service, codes: string[]): Promi
   expect(channel.closes).toBe(1);
   expect(channel.errors).toHaveLength(1);
   expect(codes).toContain((channel.errors[0] as NodeJS.ErrnoException).code);
-  expect(faults.seen).toEqual([]);
+  expect(fixture.faults.seen).toEqual([]);
 }
 
 describe("a peer that resets the connection", () => {
@@ -122,7 +98,7 @@ describe("a peer that resets the connection", () => {
     expect(channel.closes).toBe(1);
     expect(channel.errors).toHaveLength(1);
     expect(channel.errors[0]).toMatchObject({ code: ErrorCode.TLS_UPGRADE_FAILED });
-    expect(faults.seen).toEqual([]);
+    expect(fixture.faults.seen).toEqual([]);
     await other.check();
     expect(server.channels.size).toBe(1);
   });
@@ -132,9 +108,9 @@ describe("a peer that resets the connection", () => {
     const made: Service[] = [];
     server.on("connection", (channel) => made.push(channel));
     const { port } = await server.listen(0, "127.0.0.1");
-    services.push({ server, port, made });
+    adopt({ server, port, made });
     const client = await connect((socket) => new CallLog("\n", socket), { port, tls: { ca: cert } });
-    sockets.push(client.socket as net.Socket);
+    track(client.socket as net.Socket);
 
     const socket = await raw(port);
     socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01]));
@@ -147,7 +123,7 @@ describe("a peer that resets the connection", () => {
     expect(client.frames).toEqual(["after the reset"]);
     expect(made).toHaveLength(1);
     expect(made[0]!.errors).toEqual([]);
-    expect(faults.seen).toEqual([]);
+    expect(fixture.faults.seen).toEqual([]);
   });
 });
 

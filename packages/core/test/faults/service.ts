@@ -10,6 +10,7 @@ import type { Duplex } from "node:stream";
 import type * as tls from "node:tls";
 import { AsyncChat, ChatServer, type AsyncChatOptions, type ChatServerOptions, type Producer } from "@asynchat/core";
 import { rawConnect } from "../helpers";
+import { type ProcessFaults, watchProcessFaults } from "../process-faults";
 import { TextReader, cert, key } from "../peers";
 
 /** Byte `i` of every streamed reply. */
@@ -159,4 +160,55 @@ export class EchoClient {
     this.socket.write(line);
     await this.reader.until(line);
   }
+}
+
+/** What the fault tests share: services and raw sockets closed after each test, and a watch on process-level faults. */
+export interface FaultFixture {
+  /** Starts a service, closed at once after the test. */
+  service(options?: ChatServerOptions): Promise<RunningService>;
+  /** A raw client socket, destroyed after the test. */
+  raw(port: number): Promise<net.Socket>;
+  /** Closes a server started otherwise after the test. */
+  adopt(running: RunningService): void;
+  /** Destroys a socket after the test. */
+  track(socket: net.Socket): void;
+  /** The process faults seen during the current test. */
+  readonly faults: ProcessFaults;
+}
+
+/** Registers the hooks of a {@link FaultFixture} in the current test file and returns it. */
+export function useFaultFixture(): FaultFixture {
+  let faults: ProcessFaults | null = null;
+  const services: RunningService[] = [];
+  const sockets: net.Socket[] = [];
+  beforeEach(() => {
+    faults = watchProcessFaults();
+  });
+  afterEach(async () => {
+    faults?.stop();
+    for (const socket of sockets.splice(0)) socket.destroy();
+    await Promise.all(services.splice(0).map(({ server }) => server.close({ graceful: false })));
+  });
+  return {
+    async service(options) {
+      const running = await startService(options);
+      services.push(running);
+      return running;
+    },
+    async raw(port) {
+      const socket = await rawConnect(port);
+      sockets.push(socket);
+      return socket;
+    },
+    adopt(running) {
+      services.push(running);
+    },
+    track(socket) {
+      sockets.push(socket);
+    },
+    get faults() {
+      if (faults === null) throw new Error("the fault fixture is used outside a test");
+      return faults;
+    },
+  };
 }
