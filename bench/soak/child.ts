@@ -57,3 +57,36 @@ export function startSoakServer(example: string, flags: string[] = []): Promise<
 export function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
+
+/** The heap after a run against before it, after forced GCs: all of it, and without compiled code. */
+export interface HeapGrowth {
+  heapBefore: number;
+  heapAfter: number;
+  heapGrowth: number;
+  /** The same without compiled code (V8's code space, which grows as the JIT optimizes hot paths). */
+  dataHeapBefore: number;
+  dataHeapAfter: number;
+  dataHeapGrowth: number;
+}
+
+/** {@link HeapGrowth} from the stats taken before and after a run. */
+export function heapGrowth(before: ServerStats, after: ServerStats): HeapGrowth {
+  const dataBefore = before.heapUsed - before.codeSpace;
+  const dataAfter = after.heapUsed - after.codeSpace;
+  return {
+    heapBefore: before.heapUsed,
+    heapAfter: after.heapUsed,
+    heapGrowth: (after.heapUsed - before.heapUsed) / before.heapUsed,
+    dataHeapBefore: dataBefore,
+    dataHeapAfter: dataAfter,
+    dataHeapGrowth: (dataAfter - dataBefore) / dataBefore,
+  };
+}
+
+/** The report's two heap lines. */
+export function heapLines(growth: HeapGrowth): string[] {
+  return [
+    `  heap after forced GC     ${mb(growth.heapAfter)} vs ${mb(growth.heapBefore)} before (${(growth.heapGrowth * 100).toFixed(1)}% growth, limit 10%)`,
+    `    without compiled code  ${mb(growth.dataHeapAfter)} vs ${mb(growth.dataHeapBefore)} before (${(growth.dataHeapGrowth * 100).toFixed(1)}% growth)`,
+  ];
+}

@@ -5,23 +5,16 @@
  */
 
 import * as net from "node:net";
-import { mb, startSoakServer } from "./child";
+import { type HeapGrowth, heapGrowth, heapLines, mb, startSoakServer } from "./child";
 
 /** Figures of the RESP soak. */
-export interface RespSoakResult {
+export interface RespSoakResult extends HeapGrowth {
   connectionsHeld: number;
   commands: number;
   commandsPerSecond: number;
   wrongReplies: number;
   peakRss: number;
   rssPerIdleConnection: number;
-  heapBefore: number;
-  heapAfter: number;
-  heapGrowth: number;
-  /** The same without compiled code (V8's code space). */
-  dataHeapBefore: number;
-  dataHeapAfter: number;
-  dataHeapGrowth: number;
 }
 
 function connect(port: number): Promise<net.Socket> {
@@ -167,12 +160,7 @@ export async function respSoak(connections: number, busy: number, totalCommands:
       wrongReplies: wrong,
       peakRss: after.peakRss,
       rssPerIdleConnection: (held.rss - before.rss) / connections,
-      heapBefore: before.heapUsed,
-      heapAfter: after.heapUsed,
-      heapGrowth: (after.heapUsed - before.heapUsed) / before.heapUsed,
-      dataHeapBefore: before.heapUsed - before.codeSpace,
-      dataHeapAfter: after.heapUsed - after.codeSpace,
-      dataHeapGrowth: (after.heapUsed - after.codeSpace - (before.heapUsed - before.codeSpace)) / (before.heapUsed - before.codeSpace),
+      ...heapGrowth(before, after),
     };
     process.stdout.write(
       [
@@ -183,8 +171,7 @@ export async function respSoak(connections: number, busy: number, totalCommands:
         `  wrong replies            ${wrong}${wrong === 0 ? "" : "  <-- MUST BE 0"}`,
         `  peak RSS (server)        ${mb(result.peakRss)}`,
         `  RSS per idle connection  ${(result.rssPerIdleConnection / 1024).toFixed(1)} KB`,
-        `  heap after forced GC     ${mb(result.heapAfter)} vs ${mb(result.heapBefore)} before (${(result.heapGrowth * 100).toFixed(1)}% growth, limit 10%)`,
-        `    without compiled code  ${mb(result.dataHeapAfter)} vs ${mb(result.dataHeapBefore)} before (${(result.dataHeapGrowth * 100).toFixed(1)}% growth)`,
+        ...heapLines(result),
         "",
       ].join("\n"),
     );

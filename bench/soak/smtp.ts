@@ -8,22 +8,15 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { mb, startSoakServer } from "./child";
+import { type HeapGrowth, heapGrowth, heapLines, mb, startSoakServer } from "./child";
 
 /** Figures of the SMTP soak. */
-export interface SmtpSoakResult {
+export interface SmtpSoakResult extends HeapGrowth {
   sent: number;
   messagesPerSecond: number;
   foundIntact: number;
   missingOrDifferent: number;
   peakRss: number;
-  heapBefore: number;
-  heapAfter: number;
-  heapGrowth: number;
-  /** The same without compiled code (V8's code space). */
-  dataHeapBefore: number;
-  dataHeapAfter: number;
-  dataHeapGrowth: number;
 }
 
 /** The message `n`, as stored (dot-unstuffed), and as sent on the wire (dot-stuffed). */
@@ -135,12 +128,7 @@ export async function smtpSoak(messages: number, sessions: number): Promise<Smtp
       foundIntact: found.size,
       missingOrDifferent: messages - found.size + different + failures,
       peakRss: after.peakRss,
-      heapBefore: before.heapUsed,
-      heapAfter: after.heapUsed,
-      heapGrowth: (after.heapUsed - before.heapUsed) / before.heapUsed,
-      dataHeapBefore: before.heapUsed - before.codeSpace,
-      dataHeapAfter: after.heapUsed - after.codeSpace,
-      dataHeapGrowth: (after.heapUsed - after.codeSpace - (before.heapUsed - before.codeSpace)) / (before.heapUsed - before.codeSpace),
+      ...heapGrowth(before, after),
     };
     process.stdout.write(
       [
@@ -150,8 +138,7 @@ export async function smtpSoak(messages: number, sessions: number): Promise<Smtp
         `  found intact in Maildir  ${found.size}`,
         `  missing or different     ${result.missingOrDifferent}${result.missingOrDifferent === 0 ? "" : "  <-- MUST BE 0"}`,
         `  peak RSS (server)        ${mb(result.peakRss)}`,
-        `  heap after forced GC     ${mb(result.heapAfter)} vs ${mb(result.heapBefore)} before (${(result.heapGrowth * 100).toFixed(1)}% growth, limit 10%)`,
-        `    without compiled code  ${mb(result.dataHeapAfter)} vs ${mb(result.dataHeapBefore)} before (${(result.dataHeapGrowth * 100).toFixed(1)}% growth)`,
+        ...heapLines(result),
         "",
       ].join("\n"),
     );
