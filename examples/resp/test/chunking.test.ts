@@ -143,17 +143,27 @@ describe("batching", () => {
   });
 });
 
+/**
+ * Two connections sharing one key space in which `key` holds `value`: a
+ * slow one whose client does not read until the test says so, and a fast
+ * one whose client reads everything.
+ */
+async function slowAndFast(key: string, value: Buffer) {
+  const state = new ServerState(DEFAULT_SETTINGS);
+  state.keyspace.set(Buffer.from(key), 0, key.length, value, 0, value.length);
+  const [slowEnd, slowClient] = createSocketPair();
+  const slow = new RespConnection(slowEnd, state);
+  const [fastEnd, fastClient] = createSocketPair();
+  fastClient.resume();
+  const fast = new RespConnection(fastEnd, state);
+  await settle();
+  return { slow, slowClient, fast, fastEnd };
+}
+
 describe("a pipeline that waits", () => {
   it("runs correctly when another connection used the shared argument table while it waited for its output to drain", async () => {
-    const state = new ServerState(DEFAULT_SETTINGS);
     const big = Buffer.alloc(2 * 1024 * 1024, "b");
-    state.keyspace.set(Buffer.from("big"), 0, 3, big, 0, big.length);
-    const [slowEnd, slowClient] = createSocketPair();
-    const slow = new RespConnection(slowEnd, state);
-    const [fastEnd, fastClient] = createSocketPair();
-    fastClient.resume();
-    const fast = new RespConnection(fastEnd, state);
-    await settle();
+    const { slow, slowClient, fast, fastEnd } = await slowAndFast("big", big);
     // The 2 MiB reply fills the output: the pipeline after it is framed only once the client reads.
     slow.handleRead(Buffer.concat([Buffer.from("GET big\r\n"), command("GET", "k"), command("GET", "k"), command("STRLEN", "big")]));
     await settle();
@@ -172,15 +182,8 @@ describe("a pipeline that waits", () => {
 
 describe("a pipeline whose replies pass the output mark", () => {
   it("stops running there, frees the argument table, and runs the rest in order once the client reads", async () => {
-    const state = new ServerState(DEFAULT_SETTINGS);
     const value = Buffer.alloc(COPY_LIMIT, "v");
-    state.keyspace.set(Buffer.from("v"), 0, 1, value, 0, value.length);
-    const [slowEnd, slowClient] = createSocketPair();
-    const slow = new RespConnection(slowEnd, state);
-    const [fastEnd, fastClient] = createSocketPair();
-    fastClient.resume();
-    const fast = new RespConnection(fastEnd, state);
-    await settle();
+    const { slow, slowClient, fast, fastEnd } = await slowAndFast("v", value);
     const groups = 100;
     const reply = `$${value.length}\r\n${value.toString("latin1")}\r\n`;
     // 700 GETs of 4 KiB are 2.8 MiB of replies from one read, and the first scan alone (its argument table
