@@ -47,5 +47,5 @@ export {
 } from "./net/server";
 export { connect, type ConnectOptions } from "./net/connect";
 export { isChannelClass, type ChannelClass, type ChannelFactory, type ChannelFactoryFunction } from "./net/channel-factory";
-export { CrlfCheck, findBareLineEnding, type LineEndingPolicy } from "./framing/line-endings";
+export { CrlfCheck, findBareLineEnding, findBareLineEndingInFrame, type LineEndingPolicy } from "./framing/line-endings";
 export type { BudgetUse, FrameBudget } from "./channel/frame-budget";

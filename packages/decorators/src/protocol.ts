@@ -18,7 +18,7 @@ import {
   FrameTooLongError,
   type LineEndingPolicy,
   describeValue,
-  findBareLineEnding,
+  findBareLineEndingInFrame,
   normalizeTerminator,
 } from "@asynchat/core";
 import { ProtocolErrorCode, ProtocolStateError } from "./errors";
@@ -519,10 +519,9 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   }
 
   #checkFrame(data: Buffer, start: number, end: number): boolean {
-    const at = findBareLineEnding(data, start, end);
-    const bad = at >= 0 ? at : end > start && data[end - 1] === 13 ? end - 1 : -1;
+    const bad = findBareLineEndingInFrame(data, start, end);
     if (bad < 0) return true;
-    this.#rejectComplete(new BareLineEndingError(bad - start));
+    this.#rejectComplete(new BareLineEndingError(bad));
     return false;
   }
 

@@ -30,6 +30,17 @@ export function findBareLineEnding(data: Uint8Array, start: number, end: number)
 }
 
 /**
+ * The offset of the first bare CR or LF in the complete frame
+ * `data[start..end)`, counted from `start`, a CR in its last byte included
+ * (nothing follows it); -1 if there is none.
+ */
+export function findBareLineEndingInFrame(data: Uint8Array, start: number, end: number): number {
+  const at = findBareLineEnding(data, start, end);
+  if (at >= 0) return at - start;
+  return end > start && data[end - 1] === 13 ? end - 1 - start : -1;
+}
+
+/**
  * Checks one frame, piece by piece, for a bare CR or LF: {@link piece} for
  * each piece, {@link end} when the frame is complete. Offsets are counted
  * from the frame's first byte.

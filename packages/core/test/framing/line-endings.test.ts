@@ -4,7 +4,7 @@
  * every chunking, and the channel goes on (or closes, by default).
  */
 
-import { BareLineEndingError, CrlfCheck, ErrorCode, findBareLineEnding } from "@asynchat/core";
+import { BareLineEndingError, CrlfCheck, ErrorCode, findBareLineEnding, findBareLineEndingInFrame } from "@asynchat/core";
 import { assertSameFramesInEveryChunking, chunkings } from "@asynchat/core/testing";
 import fc from "fast-check";
 import { Protocol, onTerminator } from "../../../decorators/src";
@@ -152,12 +152,15 @@ describe('lineEndings: "crlf"', () => {
   });
 });
 
-describe("findBareLineEnding and CrlfCheck", () => {
+describe("findBareLineEnding, findBareLineEndingInFrame and CrlfCheck", () => {
   it("find the first bare CR or LF, leaving a CR at the end of a piece to the next one", () => {
     expect(findBareLineEnding(bytes("ab\r\ncd"), 0, 6)).toBe(-1);
     expect(findBareLineEnding(bytes("ab\ncd"), 0, 5)).toBe(2);
     expect(findBareLineEnding(bytes("ab\rcd"), 0, 5)).toBe(2);
     expect(findBareLineEnding(bytes("ab\r"), 0, 3)).toBe(-1);
+    expect(findBareLineEndingInFrame(bytes("xab\r"), 1, 4)).toBe(2);
+    expect(findBareLineEndingInFrame(bytes("xa\nb"), 1, 4)).toBe(1);
+    expect(findBareLineEndingInFrame(bytes("xa\r\nb"), 1, 5)).toBe(-1);
     const check = new CrlfCheck();
     expect(check.piece(bytes("ab\r"), 0, 3)).toBe(-1);
     expect(check.piece(bytes("\ncd\r"), 0, 4)).toBe(-1);
