@@ -11,9 +11,10 @@ import type { Socket } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
-import { type SmtpServer, type SmtpServerOptions, startSmtpServer } from "../smtp";
+import { type SmtpServerOptions, startSmtpServer } from "../smtp";
 import { FLUSH_BYTES } from "../smtp/message";
 import { REPLY, serverReplies } from "../smtp/replies";
+import { type TestServer, fixtureCertificate, startTestServer } from "../smtp/test/helpers";
 import {
   Bystander,
   CounterPeaks,
@@ -39,30 +40,13 @@ import {
 } from "./helpers";
 
 const HOSTNAME = "mx.test";
-const FIXTURES = path.join(__dirname, "..", "..", "packages", "core", "test", "fixtures");
 
 /** The fuzzed server offers STARTTLS (with the test certificate), so fuzzed sessions upgrade, fail and give up mid-handshake too. */
 const WITH_STARTTLS = true;
 
-/** The self-signed localhost certificate of the core's test fixtures. */
-async function fixtureCertificate(): Promise<{ key: Buffer; cert: Buffer }> {
-  const [key, cert] = await Promise.all([readFile(path.join(FIXTURES, "localhost-key.pem")), readFile(path.join(FIXTURES, "localhost-cert.pem"))]);
-  return { key, cert };
-}
-
-/** A server on a free port delivering to a new temporary Maildir. */
-async function startServer(options: Partial<SmtpServerOptions>): Promise<{ server: SmtpServer; port: number; maildir: string; done(): Promise<void> }> {
-  const maildir = await mkdtemp(path.join(os.tmpdir(), "smtp-fuzz-"));
-  const server = await startSmtpServer({ hostname: HOSTNAME, fsync: false, closeTimeout: 1000, ...options, maildir });
-  return {
-    server,
-    port: server.address!.port,
-    maildir,
-    async done() {
-      await server.close();
-      await rm(maildir, { recursive: true, force: true });
-    },
-  };
+/** A server on a free port delivering to a new temporary Maildir (no fsync, a short close timeout). */
+function startServer(options: Partial<SmtpServerOptions>): Promise<TestServer> {
+  return startTestServer({ fsync: false, closeTimeout: 1000, ...options });
 }
 
 /** The length of the complete reply (all lines of a multi-line one) that `pending` starts with, or 0. */
