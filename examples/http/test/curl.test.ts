@@ -5,6 +5,7 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { describeWithPeers } from "../../../test-support/peers";
 import { type TestServer, makeFiles, randomBytes, startServer } from "./helpers";
 
 interface CurlResult {
@@ -22,7 +23,7 @@ function curl(args: string[]): Promise<CurlResult> {
   });
 }
 
-describe("the http example with curl", () => {
+describeWithPeers("curl", "the http example with curl", () => {
   let t: TestServer;
   const files = makeFiles({ "upload.bin": 200_000, "page.html": "<h1>curl</h1>\n" });
 

@@ -4,6 +4,7 @@
  * and mass insertion with `--pipe`.
  */
 
+import { describeWithPeers } from "../../../test-support/peers";
 import type { RespServer } from "../server";
 import { portOf, redisCli, testServer } from "./helpers";
 
@@ -19,7 +20,7 @@ afterAll(() => server.close());
 
 beforeEach(() => server.state.keyspace.clear());
 
-describe("redis-cli", () => {
+describeWithPeers("redis-cli", "redis-cli", () => {
   it("pings, sets and gets", async () => {
     expect((await redisCli(port, ["PING"])).stdout).toBe("PONG\n");
     expect((await redisCli(port, ["SET", "greeting", "hello world"])).stdout).toBe("OK\n");

@@ -4,6 +4,7 @@
 
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { describeWithPeers } from "../../../test-support/peers";
 import { type TestServer, deliveredMessages, splitReceived, startTestServer } from "./helpers";
 
 const run = promisify(execFile);
@@ -33,7 +34,7 @@ function swaks(extra: string[]): Promise<{ stdout: string; stderr: string }> {
   );
 }
 
-describe("swaks as the client", () => {
+describeWithPeers("swaks", "swaks as the client", () => {
   it("delivers a plain message", async () => {
     const { stdout } = await swaks(["--header", "Subject: from swaks", "--body", "Hello from swaks.\n.leading dot\n"]);
     expect(stdout).toMatch(/<- {2}250 2\.0\.0 Ok: queued as [0-9A-Z]+/);
