@@ -34,7 +34,8 @@ import { type NormalTerminator, type Terminator, normalizeTerminator } from "../
 import { type BudgetUse, type FrameBudget, type RunningBudget, startRunningBudget } from "./frame-budget";
 import { closeChannel, errorChannel, openChannel } from "./diagnostics";
 import { deliverReport, isExpectedFailure, serverRoute } from "./failure-report";
-import { type AsyncChatOptions, lineEndingPolicy, resolveChannelOptions } from "./options";
+import { checkLimit } from "./limits";
+import { type AsyncChatOptions, CHANNEL_LIMITS, lineEndingPolicy, resolveChannelOptions } from "./options";
 import { PlaintextAfterStartTlsError, type StartTlsOptions, TlsUpgradeError, upgradeToTls } from "./tls-upgrade";
 
 /** A TLS upgrade under way: queued until the plaintext before it is written, then handshaking. */
@@ -83,13 +84,6 @@ function toBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** A timeout given to a setter: a number of milliseconds >= 0 (0: none), or a TypeError naming `name`. */
-function checkedTimeout(name: string, milliseconds: number): number {
-  if (typeof milliseconds !== "number" || Number.isNaN(milliseconds) || milliseconds < 0) {
-    throw invalidArgType(name, "a number >= 0", milliseconds);
-  }
-  return milliseconds;
-}
 
 /**
  * A command/response channel: input framed by a terminator, output through a
@@ -111,6 +105,7 @@ function checkedTimeout(name: string, milliseconds: number): number {
  */
 export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends EventEmitter<Events> {
   #socket: Duplex | null = null;
+  /** The options in force: the constructor's, updated by the setters. */
   readonly #options: Required<AsyncChatOptions>;
   readonly #framer: Framer;
 
@@ -236,7 +231,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    */
   constructor(socket?: Duplex | null, options?: AsyncChatOptions) {
     super();
-    this.#options = resolveChannelOptions(options);
+    // A copy: the setters keep it up to date (the defaults object is shared and frozen).
+    this.#options = { ...resolveChannelOptions(options) };
     this.#framer = new Framer(new AsyncChat.#Sink(this));
     this.#framer.maxLength = this.#options.maxLength;
     this.#frameTimeout = this.#options.frameTimeout;
@@ -253,7 +249,12 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     return this.#socket;
   }
 
-  /** The options in force, defaults filled in. */
+  /**
+   * The options in force, defaults filled in: what the constructor was given,
+   * kept up to date by the setters (`maxLength`, `frameTimeout`,
+   * `idleTimeout`, `lineEndings`), so it also shows a server's `idleTimeout`.
+   * Read-only: change a limit through its setter.
+   */
   get options(): Readonly<Required<AsyncChatOptions>> {
     return this.#options;
   }
@@ -278,10 +279,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   }
 
   set maxLength(limit: number) {
-    if (typeof limit !== "number" || Number.isNaN(limit) || limit < 0) {
-      throw invalidArgType("maxLength", "a number >= 0 or Infinity", limit);
-    }
-    this.#framer.maxLength = limit;
+    this.#framer.maxLength = this.#options.maxLength = checkLimit("maxLength", limit, CHANNEL_LIMITS.maxLength);
   }
 
   /**
@@ -295,8 +293,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   }
 
   set frameTimeout(milliseconds: number) {
-    if (checkedTimeout("frameTimeout", milliseconds) === this.#frameTimeout) return;
-    this.#frameTimeout = milliseconds;
+    if (checkLimit("frameTimeout", milliseconds, CHANNEL_LIMITS.frameTimeout) === this.#frameTimeout) return;
+    this.#frameTimeout = this.#options.frameTimeout = milliseconds;
     if (this.#frameTimer !== null) clearTimeout(this.#frameTimer);
     this.#frameTimer = null;
     if (!this.#pumping) this.#updateFrameTimer();
@@ -312,8 +310,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   }
 
   set idleTimeout(milliseconds: number) {
-    if (checkedTimeout("idleTimeout", milliseconds) === this.#idleTimeout) return;
-    this.#idleTimeout = milliseconds;
+    if (checkLimit("idleTimeout", milliseconds, CHANNEL_LIMITS.idleTimeout) === this.#idleTimeout) return;
+    this.#idleTimeout = this.#options.idleTimeout = milliseconds;
     if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
     this.#idleTimer = null;
     if (this.#socket !== null && this.#state !== CLOSED) this.#startIdleTimer();
@@ -331,6 +329,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   set lineEndings(policy: LineEndingPolicy) {
     if (lineEndingPolicy(policy, "lineEndings") === this.lineEndings) return;
+    this.#options.lineEndings = policy;
     this.#crlf = policy === "crlf" ? new CrlfCheck() : null;
   }
 
@@ -837,9 +836,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
         batchBytes += piece.length;
       }
       if (!this.#writeBatch(socket)) {
-        this.#blocked = true;
-        this.#owesDrain = true;
-        this.#updateLingerTimer();
+        this.#becomeBlocked();
         return;
       }
       if (out.peek() === CLOSE_MARKER && !this.#awaitingProducer) {
@@ -858,6 +855,17 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       this.#owesDrain = false;
       this.#emit("drain");
     }
+  }
+
+  /**
+   * The one "socket full" transition, whoever wrote last (the send loop or
+   * an async producer's piece): wait for `drain`, owe a `drain` event, and
+   * arm the linger deadline of a closing channel.
+   */
+  #becomeBlocked(): void {
+    this.#blocked = true;
+    this.#owesDrain = true;
+    this.#updateLingerTimer();
   }
 
   /**
@@ -1516,8 +1524,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
         else if (this.#socket !== null) {
           this.#batch.push(checked);
           if (!this.#writeBatch(this.#socket)) {
-            this.#blocked = true;
-            this.#owesDrain = true;
+            this.#becomeBlocked();
             return;
           }
         }

@@ -10,8 +10,9 @@ import * as tls from "node:tls";
 import EventEmitter from "eventemitter3";
 import type { AsyncChat } from "../channel/async-chat";
 import { type UnhandledErrorReporter, isReporter, setServerRoute } from "../channel/failure-report";
+import { AT_LEAST_ONE, AT_LEAST_ZERO, checkLimit } from "../channel/limits";
 import type { AsyncChatOptions } from "../channel/options";
-import { asError, invalidArgType, invalidArgValue } from "../errors";
+import { asError, invalidArgType } from "../errors";
 import { type ChannelFactory, makeChannel, validateChannelFactory } from "./channel-factory";
 
 /** Options of a {@link ChatServer}. */
@@ -113,12 +114,10 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
     validateChannelFactory(channel);
     this.#factory = channel;
     this.#options = options;
-    const max = options.maxConnections ?? 10_000;
-    if (typeof max !== "number" || !(max >= 1)) throw invalidArgValue("options.maxConnections", "must be a number >= 1", max);
-    this.#maxConnections = max;
-    const idle = options.idleTimeout ?? DEFAULT_SERVER_IDLE_TIMEOUT;
-    if (typeof idle !== "number" || Number.isNaN(idle) || idle < 0) throw invalidArgValue("options.idleTimeout", "must be a number >= 0", idle);
-    this.#idleTimeout = idle;
+    this.#maxConnections = checkLimit("options.maxConnections", options.maxConnections ?? 10_000, AT_LEAST_ONE);
+    this.#idleTimeout = checkLimit("options.idleTimeout", options.idleTimeout ?? DEFAULT_SERVER_IDLE_TIMEOUT, AT_LEAST_ZERO);
+    if (options.closeTimeout !== undefined) checkLimit("options.closeTimeout", options.closeTimeout, AT_LEAST_ZERO);
+    if (options.tlsHandshakeTimeout !== undefined) checkLimit("options.tlsHandshakeTimeout", options.tlsHandshakeTimeout, AT_LEAST_ZERO);
     const reporter = options.unhandledErrors ?? "stderr";
     if (!isReporter(reporter)) throw invalidArgType("options.unhandledErrors", '"stderr", "ignore" or a function', reporter);
     this.#reporter = reporter;
