@@ -40,6 +40,7 @@ export {
 export {
   ChatServer,
   createServer,
+  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_SERVER_IDLE_TIMEOUT,
   type ChatServerEvents,
   type ChatServerOptions,

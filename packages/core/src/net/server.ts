@@ -19,7 +19,8 @@ export interface ChatServerOptions {
   channelOptions?: AsyncChatOptions;
   /**
    * Most connections held at once; a connection beyond it is refused: sent
-   * `refuseMessage` (if any) and closed, and `refused` is emitted. Default 10,000.
+   * `refuseMessage` (if any) and closed, and `refused` is emitted. Default
+   * {@link DEFAULT_MAX_CONNECTIONS} (10,000).
    */
   maxConnections?: number;
   /** What a refused connection is told before it is closed, e.g. `"421 Too many connections\r\n"`. */
@@ -40,6 +41,9 @@ export interface ChatServerOptions {
    */
   idleTimeout?: number;
 }
+
+/** The connection limit of a {@link ChatServer} given no `maxConnections`: 10,000. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
 
 /** The idle timeout {@link ChatServer} gives accepted channels that have none: 10 minutes. */
 export const DEFAULT_SERVER_IDLE_TIMEOUT = 600_000;
@@ -101,7 +105,7 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
     validateChannelFactory(channel);
     this.#factory = channel;
     this.#options = options;
-    const max = options.maxConnections ?? 10_000;
+    const max = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     if (typeof max !== "number" || !(max >= 1)) throw invalidArgValue("options.maxConnections", "must be a number >= 1", max);
     this.#maxConnections = max;
     const idle = options.idleTimeout ?? DEFAULT_SERVER_IDLE_TIMEOUT;
