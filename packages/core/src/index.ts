@@ -62,3 +62,19 @@ export { connect, type ConnectOptions } from "./net/connect";
 export { isChannelClass, type ChannelClass, type ChannelFactory, type ChannelFactoryFunction } from "./net/channel-factory";
 export { CrlfCheck, findBareLineEnding, findBareLineEndingInFrame, type LineEndingPolicy } from "./framing/line-endings";
 export type { BudgetUse, FrameBudget } from "./channel/frame-budget";
+export {
+  DEFAULT_TRUSTED_SOURCES,
+  DEFAULT_V2_MAX_LENGTH,
+  ProxyHeaderError,
+  ProxyHeaderParser,
+  TrustedSources,
+  V1_MAX_LENGTH,
+  V2_SIGNATURE,
+  parseProxyHeader,
+  type ProxyEndpoint,
+  type ProxyHeader,
+  type ProxyHeaderParserOptions,
+  type ProxyHeaderProblem,
+  type ProxyHeaderResult,
+  type ProxyTlv,
+} from "./proxy";
