@@ -9,12 +9,13 @@ import type { Duplex } from "node:stream";
 import * as tls from "node:tls";
 import EventEmitter from "eventemitter3";
 import type { AsyncChat } from "../channel/async-chat";
+import { type UnhandledErrorReporter, isReporter, setServerRoute } from "../channel/failure-report";
 import type { AsyncChatOptions } from "../channel/options";
 import { asError, invalidArgType, invalidArgValue } from "../errors";
 import { type ChannelFactory, makeChannel, validateChannelFactory } from "./channel-factory";
 
 /** Options of a {@link ChatServer}. */
-export interface ChatServerOptions {
+export interface ChatServerOptions<C = any> {
   /** Options for each channel made from a channel class (a factory function sets its own). */
   channelOptions?: AsyncChatOptions;
   /**
@@ -40,6 +41,16 @@ export interface ChatServerOptions {
    * does not hold a connection for ever; 0 leaves such channels without one.
    */
   idleTimeout?: number;
+  /**
+   * Where a channel's failure goes when it is a bug nobody handled (an
+   * exception from user code or the library, with no `error` listener on the
+   * channel, no `channelError` listener here and no `handleError` override
+   * that takes it): `"stderr"` (default) prints it once, with the channel's
+   * class, the peer and the stack; a function receives it instead;
+   * `"ignore"` drops it. Expected traffic (resets, limits, timeouts, failed
+   * handshakes) is never reported. The channel closes either way.
+   */
+  unhandledErrors?: UnhandledErrorReporter<C>;
 }
 
 /** The connection limit of a {@link ChatServer} given no `maxConnections`: 10,000. */
@@ -88,7 +99,8 @@ export interface ChatServerEvents<C> {
  */
 export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitter<ChatServerEvents<C>> {
   readonly #factory: ChannelFactory<C>;
-  readonly #options: ChatServerOptions;
+  readonly #options: ChatServerOptions<C>;
+  readonly #reporter: UnhandledErrorReporter<C>;
   readonly #server: net.Server;
   readonly #channels = new Set<C>();
   readonly #maxConnections: number;
@@ -100,7 +112,7 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
    *   or a function `(socket) => channel`
    * @param options see {@link ChatServerOptions}
    */
-  constructor(channel: ChannelFactory<C>, options: ChatServerOptions = {}) {
+  constructor(channel: ChannelFactory<C>, options: ChatServerOptions<C> = {}) {
     super();
     validateChannelFactory(channel);
     this.#factory = channel;
@@ -111,6 +123,9 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
     const idle = options.idleTimeout ?? DEFAULT_SERVER_IDLE_TIMEOUT;
     if (typeof idle !== "number" || Number.isNaN(idle) || idle < 0) throw invalidArgValue("options.idleTimeout", "must be a number >= 0", idle);
     this.#idleTimeout = idle;
+    const reporter = options.unhandledErrors ?? "stderr";
+    if (!isReporter(reporter)) throw invalidArgType("options.unhandledErrors", '"stderr", "ignore" or a function', reporter);
+    this.#reporter = reporter;
     const onSocket = (socket: net.Socket): void => this.#accept(socket);
     if (options.tls !== undefined) {
       this.#server = tls.createServer(
@@ -232,7 +247,9 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
     if (channel.idleTimeout === 0 && this.#idleTimeout > 0) channel.idleTimeout = this.#idleTimeout;
     this.#channels.add(channel);
     channel.on("close", () => this.#channels.delete(channel));
-    channel.on("error", (error: Error) => this.#emit("channelError", error, channel));
+    const forwarder = (error: Error): void => this.#emit("channelError", error, channel);
+    channel.on("error", forwarder);
+    setServerRoute(channel, { forwarder, heard: () => this.listenerCount("channelError") > 0, reporter: this.#reporter });
     this.#emit("connection", channel);
   }
 
@@ -250,6 +267,6 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
 }
 
 /** Shorthand for `new ChatServer(channel, options)`. */
-export function createServer<C extends AsyncChat<any>>(channel: ChannelFactory<C>, options?: ChatServerOptions): ChatServer<C> {
+export function createServer<C extends AsyncChat<any>>(channel: ChannelFactory<C>, options?: ChatServerOptions<C>): ChatServer<C> {
   return new ChatServer(channel, options);
 }
