@@ -65,3 +65,4 @@ export {
   type ProxyHeaderResult,
   type ProxyTlv,
 } from "./proxy";
+export { DEFAULT_PROXY_HEADER_TIMEOUT, type ProxyProtocolOptions } from "./net/proxy-acceptor";
