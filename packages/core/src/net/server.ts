@@ -185,6 +185,16 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
   }
 
   /**
+   * Stops accepting connections; the live channels carry on until
+   * {@link close}. Under `node:cluster` this takes the worker out of the
+   * primary's round robin, so a rolling restart can let the connections it
+   * already accepted send their first request before it closes them.
+   */
+  stopListening(): void {
+    if (this.#server.listening) this.#server.close();
+  }
+
+  /**
    * Closes the server. Gracefully by default: stop accepting, let each
    * channel finish writing what is queued, resolve when all are closed
    * (channels still open after the timeout are destroyed). With
