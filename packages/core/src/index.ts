@@ -21,6 +21,19 @@ export {
   type ProducerChunk,
   type ProducerSource,
 } from "./producers/producer";
+export { FileProducer, DEFAULT_FILE_CHUNK_SIZE, type FileProducerOptions } from "./producers/file-producer";
+export { LinesProducer, type Line, type LinesProducerOptions } from "./producers/lines-producer";
+export { CompositeProducer, type CompositePart } from "./producers/composite-producer";
+export { GlobbingProducer } from "./producers/globbing-producer";
+export { HookedProducer, type OnDone } from "./producers/hooked-producer";
+export { ChunkedProducer } from "./producers/chunked-producer";
+export {
+  CompressedProducer,
+  DEFAULT_BROTLI_QUALITY,
+  type CompressedProducerOptions,
+  type CompressionFormat,
+} from "./producers/compressed-producer";
+export { EscapingProducer, dotStuff } from "./producers/escaping-producer";
 export {
   AsyncChatError,
   BareLineEndingError,
