@@ -87,3 +87,14 @@ export {
   type ProxyHeaderResult,
   type ProxyTlv,
 } from "./proxy";
+export { DEFAULT_PROXY_HEADER_TIMEOUT, type ProxyProtocolOptions } from "./net/proxy-acceptor";
+export {
+  ClusterPrimary,
+  parseWorkerCount,
+  runClusterWorker,
+  serveCluster,
+  type ClusterOptions,
+  type ClusterPrimaryEvents,
+  type ClusterServer,
+  type ServeClusterOptions,
+} from "./net/cluster";
