@@ -25,6 +25,13 @@ export interface SmtpServerOptions {
   maxRecipients?: number;
   /** Failed commands a connection may make (without delivering a message) before it is closed with 421. Default 20. */
   maxErrors?: number;
+  /**
+   * Bytes of an over-long command line the server reads and drops after
+   * answering it with 500. A client that goes on sending the same line past
+   * this is told 421 and dropped, instead of being read to the end of a line
+   * that may never end. Default 64 KiB (128 times the longest valid line).
+   */
+  maxDiscardedLine?: number;
   /** A PEM key and certificate. With them STARTTLS is advertised; without, it is not. */
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** Milliseconds the TLS handshake after STARTTLS may take. Default 10 s. */
@@ -50,6 +57,7 @@ export const SMTP_DEFAULTS = Object.freeze({
   maxMessageSize: 10 * 1024 * 1024,
   maxRecipients: 100,
   maxErrors: 20,
+  maxDiscardedLine: 64 * 1024,
   tlsHandshakeTimeout: 10_000,
   idleTimeout: 5 * 60_000,
   frameTimeout: 60_000,
@@ -72,6 +80,8 @@ export interface SmtpContext {
   readonly maxRecipients: number;
   /** See {@link SmtpServerOptions.maxErrors}. */
   readonly maxErrors: number;
+  /** See {@link SmtpServerOptions.maxDiscardedLine}. */
+  readonly maxDiscardedLine: number;
   /** The TLS context for STARTTLS, or null when no certificate is configured. */
   readonly secureContext: tls.SecureContext | null;
   /** See {@link SmtpServerOptions.tlsHandshakeTimeout}. */
@@ -108,6 +118,7 @@ export async function createContext(options: SmtpServerOptions): Promise<SmtpCon
     maxMessageSize,
     maxRecipients: positiveInteger(options, "maxRecipients"),
     maxErrors: positiveInteger(options, "maxErrors"),
+    maxDiscardedLine: positiveInteger(options, "maxDiscardedLine"),
     secureContext,
     tlsHandshakeTimeout: positiveInteger(options, "tlsHandshakeTimeout"),
     channelOptions: {

@@ -20,6 +20,7 @@ export const REPLY = Object.freeze({
   tooManyConnections: "421 4.3.2 Too many connections, try again later\r\n",
   timeout: "421 4.4.2 Timeout exceeded, closing connection\r\n",
   tooManyErrors: "421 4.7.0 Too many errors, closing connection\r\n",
+  lineNeverEnds: "421 4.5.0 Error: line too long, closing connection\r\n",
   localError: "451 4.3.0 Local error in processing, try again later\r\n",
   tooManyRecipients: "452 4.5.3 Too many recipients\r\n",
 

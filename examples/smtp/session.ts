@@ -16,6 +16,7 @@ import { REPLY, type Reply, queuedReply } from "./replies";
 import { addressLiteral, receivedHeader } from "./trace";
 
 const CR = 13;
+const LF = 10;
 
 /** The reply to each way a message can be refused once its body has ended. */
 const REFUSED: Readonly<Record<Exclude<Outcome, "delivered">, Reply>> = Object.freeze({
@@ -57,6 +58,8 @@ export class SmtpSession extends Protocol {
   #errors = 0;
   #leaveAfterMessage = false;
   #peakBodyBytes = 0;
+  /** Bytes dropped so far of an over-long command line after its 500, or -1 when no line is being dropped. */
+  #discarded = -1;
 
   /**
    * @param socket the accepted connection
@@ -114,6 +117,7 @@ export class SmtpSession extends Protocol {
       this.#message?.rejectLine();
       return undefined;
     }
+    this.#discarded = 0;
     return this.refuse(REPLY.lineTooLong);
   }
 
@@ -132,6 +136,35 @@ export class SmtpSession extends Protocol {
     const message = this.#message;
     this.#message = null;
     if (message !== null) void message.abort();
+  }
+
+  // ------------------------------------------------------------ over-long command lines
+
+  /**
+   * Counts what arrives of an over-long command line after its 500: past
+   * `maxDiscardedLine` bytes the client is told 421 and dropped, and the
+   * rest of its input is not framed at all.
+   */
+  override handleRead(data: Uint8Array): void {
+    if (this.#discarded >= 0 && !this.#countDiscarded(data)) return;
+    super.handleRead(data);
+  }
+
+  /** The dropped line (or body line) has ended. */
+  override handleDiscardedFrameEnd(): void {
+    this.#discarded = -1;
+    super.handleDiscardedFrameEnd();
+  }
+
+  /** Adds the bytes of `data` up to the line's LF; false once the client has been dropped. */
+  #countDiscarded(data: Uint8Array): boolean {
+    if (this.closing) return false;
+    const end = data.indexOf(LF);
+    this.#discarded += end < 0 ? data.length : end;
+    if (this.#discarded <= this.context.maxDiscardedLine) return true;
+    // #discarded stays set: whatever else arrives before the close is not framed.
+    this.#leave(REPLY.lineNeverEnds);
+    return false;
   }
 
   // ------------------------------------------------------------ used by the commands
