@@ -29,6 +29,15 @@ export interface HttpServerOptions {
   outputHighWaterMark?: number;
   /** Called when a handler throws or returns a malformed response (the client gets 500). Default: nothing. */
   onHandlerError?: (error: unknown, request: HttpRequest) => void;
+  /**
+   * A body refused with 413 is read and dropped after the answer, so that a
+   * client still sending it is not reset before it reads the 413 (lingering
+   * close): at most this many bytes, then the connection closes anyway.
+   * Default 8 MiB.
+   */
+  drainLimit?: number;
+  /** Milliseconds a refused body is read and dropped before the connection closes anyway. Default 5,000. */
+  drainTimeout?: number;
 }
 
 const REFUSED = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
@@ -55,6 +64,8 @@ export class HttpServer {
       maxBodySize: options.maxBodySize ?? 1024 * 1024,
       headersTimeout: options.headersTimeout ?? 30_000,
       onHandlerError: options.onHandlerError,
+      drainLimit: options.drainLimit ?? 8 * 1024 * 1024,
+      drainTimeout: options.drainTimeout ?? 5000,
     };
     const channelOptions = {
       frameTimeout: options.frameTimeout ?? 10_000,
