@@ -9,6 +9,7 @@ import { globMatch } from "../glob";
 import { Replies, replies } from "../reply";
 import { REDIS_VERSION, type Session } from "../session";
 import { helpReply } from "./connection";
+import { commandDocs } from "./docs";
 import type { Command, CommandSpec, CommandTable } from "./table";
 
 /** Writes one COMMAND INFO entry: name, arity, flags, first key, last key, step, categories, tips, key specs, subcommands. */
@@ -181,7 +182,7 @@ const COMMAND_HELP = helpReply("COMMAND", [
   "INFO [<command-name> ...]",
   "    Return details about the given commands, or all of them.",
   "DOCS [<command-name> ...]",
-  "    Answered with an empty reply: this server has no command documentation.",
+  "    Return documentary information about the given commands, or all of them.",
 ]);
 
 const CONFIG_HELP = helpReply("CONFIG", [
@@ -230,7 +231,7 @@ export function introspectionCommands(table: () => CommandTable): CommandSpec[] 
           },
         },
         { name: "info", arity: -2, flags: [], run: (_session, args) => infoAbout(args, 2) },
-        { name: "docs", arity: -2, flags: [], run: () => replies.raw(Replies.EMPTY_ARRAY) },
+        { name: "docs", arity: -2, flags: [], run: (_session, args) => commandDocs(table(), args) },
         { name: "help", arity: 2, flags: [], run: () => replies.raw(COMMAND_HELP) },
       ],
     },
