@@ -42,7 +42,10 @@ export async function startRespServer(options: RespServerOptions = {}): Promise<
   });
   const address = await chat.listen(port, host);
   state.port = address.port;
-  const sweep = setInterval(() => state.keyspace.sweep(), settings.sweepInterval);
+  const sweep = setInterval(() => {
+    state.keyspace.sweep();
+    state.sampleOps();
+  }, settings.sweepInterval);
   sweep.unref();
   let closing: Promise<void> | null = null;
   return {
