@@ -110,7 +110,7 @@ describeWithPeers(["haproxy", "redis-cli", "curl"], "the examples behind HAProxy
   });
 
   it("writes nodemailer's address into the Received header on whichever instance took the message", async () => {
-    const transport = nodemailer.createTransport({ host: "127.0.0.1", port: ports.smtp, secure: false, ignoreTLS: true, name: "client.test", localAddress: "127.0.0.9" } as nodemailer.TransportOptions);
+    const transport = nodemailer.createTransport({ host: "127.0.0.1", port: ports.smtp, secure: false, ignoreTLS: true, name: "client.test", localAddress: "127.0.0.9" });
     for (let i = 0; i < 2; i++) {
       await transport.sendMail({ from: "a@example.test", to: "b@example.test", subject: `through haproxy ${i}`, text: "Hello." });
     }
