@@ -7,6 +7,9 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { NOT_MODIFIED, PROCEED, type Validators, evaluatePreconditions, fileValidators, rangeAllowed } from "./conditional";
+import { rangeBody } from "./range-body";
+import { UNSATISFIABLE, parseRange } from "./ranges";
 import type { HttpRequest } from "./request";
 import { type HttpResponse, text } from "./response";
 import type { RouteHandler } from "./router";
@@ -41,14 +44,24 @@ export interface StaticOptions {
 }
 
 const NOT_FOUND = text(404, "404 Not Found\n");
+const PRECONDITION_FAILED = text(412, "412 Precondition Failed\n");
 
 /**
  * A handler serving the files under `root` for a route ending in `*`
  * (`router.get("/static/*", serveStatic(dir))`): the rest of the path,
  * percent-decoded, names the file. Paths that leave the root (`..`,
  * symbolic links pointing outside it) and hidden files (a segment starting
- * with `.`) are 404; a directory serves its index file, and a directory
- * asked for without its final slash is redirected (301) to it.
+ * with `.`) are 404, as is a file asked for with a final slash; a directory
+ * serves its index file, and a directory asked for without its final slash
+ * is redirected (301) to it.
+ *
+ * Each file answer carries `ETag` (size and modification time),
+ * `Last-Modified` and `Accept-Ranges: bytes`. Conditional requests are
+ * evaluated as RFC 9110 §13.2.2 says (`If-None-Match` / `If-Modified-Since`
+ * give 304, `If-Match` / `If-Unmodified-Since` 412), then a GET's `Range`
+ * (subject to `If-Range`): one range is a 206 with `Content-Range`, several
+ * a 206 `multipart/byteranges`, none satisfiable a 416 with
+ * `Content-Range: bytes *\/<size>`; a malformed `Range` is ignored.
  */
 export function serveStatic(root: string, options: StaticOptions = {}): RouteHandler {
   const index = options.index ?? "index.html";
@@ -72,7 +85,8 @@ export function serveStatic(root: string, options: StaticOptions = {}): RouteHan
     let handle = await openFile(real);
     if (handle === null) return NOT_FOUND;
     let stat = await handle.stat();
-    if (stat.isDirectory()) {
+    const folder = stat.isDirectory();
+    if (folder) {
       await handle.close();
       if (!request.path.endsWith("/")) {
         return { status: 301, headers: { Location: `${request.path}/${request.query ? `?${request.query}` : ""}` }, body: "" };
@@ -82,14 +96,32 @@ export function serveStatic(root: string, options: StaticOptions = {}): RouteHan
       if (handle === null) return NOT_FOUND;
       stat = await handle.stat();
     }
-    if (!stat.isFile()) {
+    // A file is not a folder: "/static/hello.txt/" names nothing.
+    if (!stat.isFile() || (!folder && request.path.endsWith("/"))) {
       await handle.close();
       return NOT_FOUND;
     }
-    const headers = {
-      "Content-Type": CONTENT_TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream",
-      "Last-Modified": stat.mtime.toUTCString(),
-    };
+    const validators = fileValidators(stat.size, stat.mtimeMs);
+    const condition = evaluatePreconditions(request, validators);
+    if (condition !== PROCEED) {
+      await handle.close();
+      return condition === NOT_MODIFIED ? notModified(validators) : PRECONDITION_FAILED;
+    }
+    const contentType = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream";
+    const headers = { "Content-Type": contentType, "Last-Modified": validators.lastModified, ETag: validators.etag, "Accept-Ranges": "bytes" };
+    const range = request.method === "GET" ? request.header("range") : undefined;
+    if (range !== undefined && rangeAllowed(request, validators)) {
+      const ranges = parseRange(range, stat.size);
+      if (ranges === UNSATISFIABLE) {
+        await handle.close();
+        return text(416, "416 Range Not Satisfiable\n", { "Content-Range": `bytes */${stat.size}` });
+      }
+      if (ranges !== null) {
+        const part = rangeBody(handle, ranges, stat.size, contentType, readSize);
+        const partHeaders = { ...headers, "Content-Type": part.contentType, ...(part.contentRange === null ? {} : { "Content-Range": part.contentRange }) };
+        return { status: 206, headers: partHeaders, body: part.body, length: part.length };
+      }
+    }
     if (request.method === "HEAD" || stat.size === 0) {
       await handle.close();
       return { status: 200, headers, body: null, length: stat.size };
@@ -98,6 +130,11 @@ export function serveStatic(root: string, options: StaticOptions = {}): RouteHan
     const body = fs.createReadStream("", { fd: handle, start: 0, end: stat.size - 1, highWaterMark: readSize });
     return { status: 200, headers, body, length: stat.size };
   };
+}
+
+/** 304: the client's copy is current; only the validators are sent again (RFC 9110 §15.4.5). */
+function notModified(validators: Validators): HttpResponse {
+  return { status: 304, headers: { ETag: validators.etag, "Last-Modified": validators.lastModified } };
 }
 
 async function openFile(file: string): Promise<fs.promises.FileHandle | null> {

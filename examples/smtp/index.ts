@@ -1,9 +1,8 @@
 /**
  * Entry point of the smtp example for `npm start` / `npm run example -- smtp`.
  *
- * Flags: `--maildir DIR` (default {@link DEFAULT_MAILDIR}), `--cert FILE
- * --key FILE` (PEM; enables STARTTLS), `--hostname NAME`, `--max-size BYTES`,
- * `--fsync on|off`.
+ * Its flags are declared in flags.ts (`--maildir DIR`, default
+ * {@link DEFAULT_MAILDIR}; `--cert FILE --key FILE`; ...) and read here.
  */
 
 import { readFile } from "node:fs/promises";
@@ -47,5 +46,5 @@ export async function optionsFromFlags(flags: Record<string, string>): Promise<S
 
 /** Starts the smtp example server; resolves once it listens. */
 export async function start(options: ExampleOptions): Promise<RunningExample> {
-  return startSmtpServer(await optionsFromFlags(options.flags), options.port, options.host);
+  return startSmtpServer({ ...(await optionsFromFlags(options.flags)), maxConnections: options.maxConnections }, options.port, options.host);
 }

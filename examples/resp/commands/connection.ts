@@ -1,5 +1,5 @@
 /**
- * Connection commands: PING, ECHO, SELECT (only database 0 exists), HELLO
+ * Connection commands: PING, ECHO, TIME, SELECT (only database 0 exists), HELLO
  * (RESP2 only), QUIT, and CLIENT ID / GETNAME / SETNAME / SETINFO / LIST /
  * INFO / HELP.
  */
@@ -27,6 +27,15 @@ function select(_session: Session, args: Args): void {
   if (!(index >= -2147483648 && index <= 2147483647)) replies.raw(ErrorReplies.NOT_INTEGER);
   else if (index !== 0) replies.raw(ErrorReplies.DB_INDEX);
   else replies.raw(Replies.OK);
+}
+
+/** TIME: seconds and microseconds since the epoch, as two bulk strings. */
+function time(): void {
+  const micros = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  const seconds = Math.floor(micros / 1_000_000);
+  replies.arrayHeader(2);
+  replies.bulkText(String(seconds));
+  replies.bulkText(String(micros - seconds * 1_000_000));
 }
 
 function quit(session: Session): void {
@@ -169,6 +178,7 @@ export const connectionCommands: readonly CommandSpec[] = [
   { name: "echo", arity: 2, flags: FAST, keys: NO_KEYS, run: echo },
   { name: "select", arity: 2, flags: ["loading", "stale", "fast"], keys: NO_KEYS, run: select },
   { name: "hello", arity: -1, flags: ["noscript", "loading", "stale", "fast"], keys: NO_KEYS, run: hello },
+  { name: "time", arity: 1, flags: ["loading", "stale", "fast"], keys: NO_KEYS, run: time },
   { name: "quit", arity: -1, flags: ["allow_busy", "fast"], keys: NO_KEYS, run: quit },
   {
     name: "client",

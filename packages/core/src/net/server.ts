@@ -9,6 +9,7 @@ import type { Duplex } from "node:stream";
 import * as tls from "node:tls";
 import EventEmitter from "eventemitter3";
 import type { AsyncChat } from "../channel/async-chat";
+import { type UnhandledErrorReporter, isReporter, setServerRoute } from "../channel/failure-report";
 import type { AsyncChatOptions } from "../channel/options";
 import { asError, invalidArgType, invalidArgValue } from "../errors";
 import { upgradeToTls } from "../channel/tls-upgrade";
@@ -18,12 +19,13 @@ import { ProxyAcceptor, type ProxyProtocolOptions } from "./proxy-acceptor";
 import { proxiedPeerOf, setProxiedPeer } from "./remote-peer";
 
 /** Options of a {@link ChatServer}. */
-export interface ChatServerOptions {
+export interface ChatServerOptions<C = any> {
   /** Options for each channel made from a channel class (a factory function sets its own). */
   channelOptions?: AsyncChatOptions;
   /**
    * Most connections held at once; a connection beyond it is refused: sent
-   * `refuseMessage` (if any) and closed, and `refused` is emitted. Default 10,000.
+   * `refuseMessage` (if any) and closed, and `refused` is emitted. Default
+   * {@link DEFAULT_MAX_CONNECTIONS} (10,000).
    */
   maxConnections?: number;
   /** What a refused connection is told before it is closed, e.g. `"421 Too many connections\r\n"`. */
@@ -44,6 +46,16 @@ export interface ChatServerOptions {
    */
   idleTimeout?: number;
   /**
+   * Where a channel's failure goes when it is a bug nobody handled (an
+   * exception from user code or the library, with no `error` listener on the
+   * channel, no `channelError` listener here and no `handleError` override
+   * that takes it): `"stderr"` (default) prints it once, with the channel's
+   * class, the peer and the stack; a function receives it instead;
+   * `"ignore"` drops it. Expected traffic (resets, limits, timeouts, failed
+   * handshakes) is never reported. The channel closes either way.
+   */
+  unhandledErrors?: UnhandledErrorReporter<C>;
+  /**
    * Require a PROXY protocol header (v1 or v2, HAProxy's specification) at
    * the start of every connection, read before anything else (before the
    * TLS handshake on a TLS listener): the channel's `remoteAddress` and
@@ -54,6 +66,9 @@ export interface ChatServerOptions {
    */
   proxyProtocol?: boolean | ProxyProtocolOptions;
 }
+
+/** The connection limit of a {@link ChatServer} given no `maxConnections`: 10,000. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
 
 /** The idle timeout {@link ChatServer} gives accepted channels that have none: 10 minutes. */
 export const DEFAULT_SERVER_IDLE_TIMEOUT = 600_000;
@@ -100,7 +115,8 @@ export interface ChatServerEvents<C> {
  */
 export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitter<ChatServerEvents<C>> {
   readonly #factory: ChannelFactory<C>;
-  readonly #options: ChatServerOptions;
+  readonly #options: ChatServerOptions<C>;
+  readonly #reporter: UnhandledErrorReporter<C>;
   readonly #server: net.Server;
   readonly #channels = new Set<C>();
   readonly #maxConnections: number;
@@ -113,17 +129,20 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
    *   or a function `(socket) => channel`
    * @param options see {@link ChatServerOptions}
    */
-  constructor(channel: ChannelFactory<C>, options: ChatServerOptions = {}) {
+  constructor(channel: ChannelFactory<C>, options: ChatServerOptions<C> = {}) {
     super();
     validateChannelFactory(channel);
     this.#factory = channel;
     this.#options = options;
-    const max = options.maxConnections ?? 10_000;
+    const max = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     if (typeof max !== "number" || !(max >= 1)) throw invalidArgValue("options.maxConnections", "must be a number >= 1", max);
     this.#maxConnections = max;
     const idle = options.idleTimeout ?? DEFAULT_SERVER_IDLE_TIMEOUT;
     if (typeof idle !== "number" || Number.isNaN(idle) || idle < 0) throw invalidArgValue("options.idleTimeout", "must be a number >= 0", idle);
     this.#idleTimeout = idle;
+    const reporter = options.unhandledErrors ?? "stderr";
+    if (!isReporter(reporter)) throw invalidArgType("options.unhandledErrors", '"stderr", "ignore" or a function', reporter);
+    this.#reporter = reporter;
     const onSocket = (socket: net.Socket): void => this.#accept(socket);
     if (options.proxyProtocol !== undefined && options.proxyProtocol !== false) {
       // The header comes before TLS: listen in plaintext, read it, then start TLS (#acceptProxied).
@@ -264,7 +283,9 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
     if (channel.idleTimeout === 0 && this.#idleTimeout > 0) channel.idleTimeout = this.#idleTimeout;
     this.#channels.add(channel);
     channel.on("close", () => this.#channels.delete(channel));
-    channel.on("error", (error: Error) => this.#emit("channelError", error, channel));
+    const forwarder = (error: Error): void => this.#emit("channelError", error, channel);
+    channel.on("error", forwarder);
+    setServerRoute(channel, { forwarder, heard: () => this.listenerCount("channelError") > 0, reporter: this.#reporter });
     this.#emit("connection", channel);
   }
 
@@ -302,6 +323,6 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
 }
 
 /** Shorthand for `new ChatServer(channel, options)`. */
-export function createServer<C extends AsyncChat<any>>(channel: ChannelFactory<C>, options?: ChatServerOptions): ChatServer<C> {
+export function createServer<C extends AsyncChat<any>>(channel: ChannelFactory<C>, options?: ChatServerOptions<C>): ChatServer<C> {
   return new ChatServer(channel, options);
 }
