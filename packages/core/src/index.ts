@@ -30,6 +30,19 @@ export {
   type ProducerChunk,
   type ProducerSource,
 } from "./producers/producer";
+export { FileProducer, DEFAULT_FILE_CHUNK_SIZE, type FileProducerOptions } from "./producers/file-producer";
+export { LinesProducer, type Line, type LinesProducerOptions } from "./producers/lines-producer";
+export { CompositeProducer, type CompositePart } from "./producers/composite-producer";
+export { GlobbingProducer } from "./producers/globbing-producer";
+export { HookedProducer, type OnDone } from "./producers/hooked-producer";
+export { ChunkedProducer } from "./producers/chunked-producer";
+export {
+  CompressedProducer,
+  DEFAULT_BROTLI_QUALITY,
+  type CompressedProducerOptions,
+  type CompressionFormat,
+} from "./producers/compressed-producer";
+export { EscapingProducer, dotStuff } from "./producers/escaping-producer";
 export {
   AsyncChatError,
   BareLineEndingError,
@@ -49,6 +62,7 @@ export {
 export {
   ChatServer,
   createServer,
+  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_SERVER_IDLE_TIMEOUT,
   type ChatServerEvents,
   type ChatServerOptions,
@@ -58,3 +72,30 @@ export { connect, type ConnectOptions } from "./net/connect";
 export { isChannelClass, type ChannelClass, type ChannelFactory, type ChannelFactoryFunction } from "./net/channel-factory";
 export { CrlfCheck, findBareLineEnding, findBareLineEndingInFrame, type LineEndingPolicy } from "./framing/line-endings";
 export type { BudgetUse, FrameBudget } from "./channel/frame-budget";
+export {
+  DEFAULT_TRUSTED_SOURCES,
+  DEFAULT_V2_MAX_LENGTH,
+  ProxyHeaderError,
+  ProxyHeaderParser,
+  TrustedSources,
+  V1_MAX_LENGTH,
+  V2_SIGNATURE,
+  parseProxyHeader,
+  type ProxyEndpoint,
+  type ProxyHeader,
+  type ProxyHeaderParserOptions,
+  type ProxyHeaderProblem,
+  type ProxyHeaderResult,
+  type ProxyTlv,
+} from "./proxy";
+export { DEFAULT_PROXY_HEADER_TIMEOUT, type ProxyProtocolOptions } from "./net/proxy-acceptor";
+export {
+  ClusterPrimary,
+  parseWorkerCount,
+  runClusterWorker,
+  serveCluster,
+  type ClusterOptions,
+  type ClusterPrimaryEvents,
+  type ClusterServer,
+  type ServeClusterOptions,
+} from "./net/cluster";

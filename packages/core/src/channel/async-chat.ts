@@ -36,6 +36,7 @@ import { closeChannel, errorChannel, openChannel } from "./diagnostics";
 import { deliverReport, isExpectedFailure, serverRoute } from "./failure-report";
 import { checkLimit } from "./limits";
 import { type AsyncChatOptions, CHANNEL_LIMITS, lineEndingPolicy, resolveChannelOptions } from "./options";
+import { type RemotePeer, remotePeerOf } from "../net/remote-peer";
 import { PlaintextAfterStartTlsError, type StartTlsOptions, TlsUpgradeError, upgradeToTls } from "./tls-upgrade";
 
 /** A TLS upgrade under way: queued until the plaintext before it is written, then handshaking. */
@@ -241,12 +242,37 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     // Subclasses written asynchat-style get asynchat's exact collectIncomingData pieces;
     // those that take ranges themselves (Protocol) get them without the copy that costs.
     this.#framer.coalesceHeld = this.handleFrameData === AsyncChat.prototype.handleFrameData;
-    if (socket !== undefined && socket !== null) this.#bind(socket);
+    if (socket !== undefined && socket !== null) {
+      this.#bind(socket);
+      this.#remotePeer();
+    }
   }
 
   /** The socket this channel reads and writes, or null. */
   get socket(): Duplex | null {
     return this.#socket;
+  }
+
+  /**
+   * The client's IP address: the one its PROXY protocol header named when
+   * the server takes them (`proxyProtocol`), else the socket's
+   * `remoteAddress`. Kept once known, so it is still there after close;
+   * undefined without a connected network socket.
+   */
+  get remoteAddress(): string | undefined {
+    return this.#remotePeer()?.address;
+  }
+
+  /** The client's port, as {@link remoteAddress} says where it comes from. */
+  get remotePort(): number | undefined {
+    return this.#remotePeer()?.port;
+  }
+
+  #peer: RemotePeer | undefined;
+
+  #remotePeer(): RemotePeer | undefined {
+    if (this.#peer === undefined && this.#socket !== null) this.#peer = remotePeerOf(this.#socket);
+    return this.#peer;
   }
 
   /**

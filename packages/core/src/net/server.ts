@@ -13,7 +13,11 @@ import { type UnhandledErrorReporter, isReporter, setServerRoute } from "../chan
 import { AT_LEAST_ONE, AT_LEAST_ZERO, checkLimit } from "../channel/limits";
 import type { AsyncChatOptions } from "../channel/options";
 import { asError, invalidArgType } from "../errors";
+import { upgradeToTls } from "../channel/tls-upgrade";
+import type { ProxyHeaderError } from "../proxy/errors";
 import { type ChannelFactory, makeChannel, validateChannelFactory } from "./channel-factory";
+import { ProxyAcceptor, type ProxyProtocolOptions } from "./proxy-acceptor";
+import { proxiedPeerOf, setProxiedPeer } from "./remote-peer";
 
 /** Options of a {@link ChatServer}. */
 export interface ChatServerOptions<C = any> {
@@ -21,7 +25,8 @@ export interface ChatServerOptions<C = any> {
   channelOptions?: AsyncChatOptions;
   /**
    * Most connections held at once; a connection beyond it is refused: sent
-   * `refuseMessage` (if any) and closed, and `refused` is emitted. Default 10,000.
+   * `refuseMessage` (if any) and closed, and `refused` is emitted. Default
+   * {@link DEFAULT_MAX_CONNECTIONS} (10,000).
    */
   maxConnections?: number;
   /** What a refused connection is told before it is closed, e.g. `"421 Too many connections\r\n"`. */
@@ -51,7 +56,20 @@ export interface ChatServerOptions<C = any> {
    * handshakes) is never reported. The channel closes either way.
    */
   unhandledErrors?: UnhandledErrorReporter<C>;
+  /**
+   * Require a PROXY protocol header (v1 or v2, HAProxy's specification) at
+   * the start of every connection, read before anything else (before the
+   * TLS handshake on a TLS listener): the channel's `remoteAddress` and
+   * `remotePort` become the client's. Only trusted sources may connect
+   * (loopback unless `trustedSources` says otherwise); a missing, malformed,
+   * over-long or late header closes the connection without a reply and
+   * emits `proxyError`. `true` for the defaults, or {@link ProxyProtocolOptions}.
+   */
+  proxyProtocol?: boolean | ProxyProtocolOptions;
 }
+
+/** The connection limit of a {@link ChatServer} given no `maxConnections`: 10,000. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
 
 /** The idle timeout {@link ChatServer} gives accepted channels that have none: 10 minutes. */
 export const DEFAULT_SERVER_IDLE_TIMEOUT = 600_000;
@@ -82,6 +100,8 @@ export interface ChatServerEvents<C> {
   error: [error: Error];
   /** The server is closed and every channel with it. */
   close: [];
+  /** With `proxyProtocol`: a connection was dropped before it became a channel (untrusted, bad, late header). */
+  proxyError: [error: ProxyHeaderError, socket: net.Socket];
 }
 
 /**
@@ -103,6 +123,7 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
   readonly #maxConnections: number;
   readonly #idleTimeout: number;
   #closing: Promise<void> | null = null;
+  readonly #proxy: ProxyAcceptor | null = null;
 
   /**
    * @param channel a subclass of AsyncChat (made as `new channel(socket, options.channelOptions)`)
@@ -114,7 +135,7 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
     validateChannelFactory(channel);
     this.#factory = channel;
     this.#options = options;
-    this.#maxConnections = checkLimit("options.maxConnections", options.maxConnections ?? 10_000, AT_LEAST_ONE);
+    this.#maxConnections = checkLimit("options.maxConnections", options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, AT_LEAST_ONE);
     this.#idleTimeout = checkLimit("options.idleTimeout", options.idleTimeout ?? DEFAULT_SERVER_IDLE_TIMEOUT, AT_LEAST_ZERO);
     if (options.closeTimeout !== undefined) checkLimit("options.closeTimeout", options.closeTimeout, AT_LEAST_ZERO);
     if (options.tlsHandshakeTimeout !== undefined) checkLimit("options.tlsHandshakeTimeout", options.tlsHandshakeTimeout, AT_LEAST_ZERO);
@@ -122,7 +143,15 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
     if (!isReporter(reporter)) throw invalidArgType("options.unhandledErrors", '"stderr", "ignore" or a function', reporter);
     this.#reporter = reporter;
     const onSocket = (socket: net.Socket): void => this.#accept(socket);
-    if (options.tls !== undefined) {
+    if (options.proxyProtocol !== undefined && options.proxyProtocol !== false) {
+      // The header comes before TLS: listen in plaintext, read it, then start TLS (#acceptProxied).
+      const proxy = new ProxyAcceptor(options.proxyProtocol, {
+        accepted: (socket, _header, rest) => this.#acceptProxied(socket, rest),
+        rejected: (socket, error) => this.#emit("proxyError", error, socket),
+      });
+      this.#proxy = proxy;
+      this.#server = net.createServer({ allowHalfOpen: true }, (socket) => (this.#closing === null ? proxy.accept(socket) : socket.destroy()));
+    } else if (options.tls !== undefined) {
       this.#server = tls.createServer(
         // Not allowHalfOpen here: a peer that ends its side during the handshake must be dropped,
         // not kept half-open until the handshake timeout. #accept allows it once the handshake is done.
@@ -174,6 +203,16 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
   }
 
   /**
+   * Stops accepting connections; the live channels carry on until
+   * {@link close}. Under `node:cluster` this takes the worker out of the
+   * primary's round robin, so a rolling restart can let the connections it
+   * already accepted send their first request before it closes them.
+   */
+  stopListening(): void {
+    if (this.#server.listening) this.#server.close();
+  }
+
+  /**
    * Closes the server. Gracefully by default: stop accepting, let each
    * channel finish writing what is queued, resolve when all are closed
    * (channels still open after the timeout are destroyed). With
@@ -186,6 +225,7 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
     }
     const graceful = options.graceful ?? true;
     const timeout = options.timeout ?? this.#options.closeTimeout ?? 10_000;
+    this.#proxy?.destroyPending();
     this.#closing = new Promise<void>((resolve) => {
       const listenerClosed = new Promise<void>((done) => {
         if (this.#server.listening) this.#server.close(() => done());
@@ -246,6 +286,26 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
     channel.on("error", forwarder);
     setServerRoute(channel, { forwarder, heard: () => this.listenerCount("channelError") > 0, reporter: this.#reporter });
     this.#emit("connection", channel);
+  }
+
+  /** A connection whose PROXY header has been read: on to TLS, or straight to a channel. */
+  #acceptProxied(socket: net.Socket, rest: Buffer): void {
+    const tlsOptions = this.#options.tls;
+    if (tlsOptions === undefined) {
+      if (rest.length > 0) socket.unshift(rest);
+      // Flowing again from the next tick, once the channel listens for data.
+      socket.resume();
+      this.#accept(socket);
+      return;
+    }
+    const handshakeTimeout = this.#options.tlsHandshakeTimeout ?? 10_000;
+    const { socket: secure, ready } = upgradeToTls(socket, rest.length > 0 ? [rest] : [], { ...tlsOptions, isServer: true, handshakeTimeout });
+    const client = proxiedPeerOf(socket);
+    if (client !== undefined) setProxiedPeer(secure, client);
+    ready.then(
+      () => this.#accept(secure as unknown as net.Socket),
+      () => socket.destroy(),
+    );
   }
 
   #refuse(socket: net.Socket): void {
