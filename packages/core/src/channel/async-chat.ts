@@ -34,9 +34,11 @@ import { type NormalTerminator, type Terminator, normalizeTerminator } from "../
 import { type BudgetUse, type FrameBudget, type RunningBudget, startRunningBudget } from "./frame-budget";
 import { closeChannel, errorChannel, openChannel } from "./diagnostics";
 import { deliverReport, isExpectedFailure, serverRoute } from "./failure-report";
+import { kLingerExpired, kTimedOut } from "./internal";
 import { checkLimit } from "./limits";
 import { type AsyncChatOptions, CHANNEL_LIMITS, lineEndingPolicy, resolveChannelOptions } from "./options";
 import { type RemotePeer, remotePeerOf } from "../net/remote-peer";
+import { ChannelTimers } from "./timers";
 import { PlaintextAfterStartTlsError, type StartTlsOptions, TlsUpgradeError, upgradeToTls } from "./tls-upgrade";
 
 /** A TLS upgrade under way: queued until the plaintext before it is written, then handshaking. */
@@ -161,19 +163,13 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   /** The listeners this channel put on its socket, to take them off again on a TLS upgrade. */
   #listeners: Array<[string, (...args: any[]) => void]> = [];
 
-  #idleTimer: NodeJS.Timeout | null = null;
-  #lingerTimer: NodeJS.Timeout | null = null;
-  #frameTimer: NodeJS.Timeout | null = null;
-  #frameTimeout = 0;
-  #idleTimeout = 0;
+  readonly #timers: ChannelTimers;
   /** The line-ending check of the frame under way, while `lineEndings` is "crlf"; else null. */
   #crlf: CrlfCheck | null = null;
   /** A frame rejected by a policy (bare line ending, budget) is being dropped up to its terminator. */
   #droppingFrame = false;
   /** The budget started by startBudget, and what it has used; null when none is running. */
   #budget: RunningBudget | null = null;
-  #framesEnded = 0;
-  #framesEndedAtTimer = -1;
   /** Set by the default handleError: the failure being handled reached it (no override took it over). */
   #errorReachedDefault = false;
 
@@ -199,7 +195,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       const channel = this.channel;
       channel.#matchedIndex = matched;
       channel.#matchedFrom = channel.#terminator;
-      channel.#framesEnded++;
+      channel.#timers.framesEnded++;
       channel.handleFrameEnd(chunk, start, end);
       return channel.#mayFrame();
     }
@@ -236,8 +232,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#options = { ...resolveChannelOptions(options) };
     this.#framer = new Framer(new AsyncChat.#Sink(this));
     this.#framer.maxLength = this.#options.maxLength;
-    this.#frameTimeout = this.#options.frameTimeout;
-    this.#idleTimeout = this.#options.idleTimeout;
+    this.#timers = new ChannelTimers(this, this.#options.idleTimeout, this.#options.frameTimeout, this.#options.closeTimeout);
     if (this.#options.lineEndings === "crlf") this.#crlf = new CrlfCheck();
     // Subclasses written asynchat-style get asynchat's exact collectIncomingData pieces;
     // those that take ranges themselves (Protocol) get them without the copy that costs.
@@ -315,14 +310,12 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * protocol state; a change restarts the deadline of a frame under way.
    */
   get frameTimeout(): number {
-    return this.#frameTimeout;
+    return this.#timers.frameTimeout;
   }
 
   set frameTimeout(milliseconds: number) {
-    if (checkLimit("frameTimeout", milliseconds, CHANNEL_LIMITS.frameTimeout) === this.#frameTimeout) return;
-    this.#frameTimeout = this.#options.frameTimeout = milliseconds;
-    if (this.#frameTimer !== null) clearTimeout(this.#frameTimer);
-    this.#frameTimer = null;
+    if (checkLimit("frameTimeout", milliseconds, CHANNEL_LIMITS.frameTimeout) === this.#timers.frameTimeout) return;
+    this.#timers.setFrameTimeout((this.#options.frameTimeout = milliseconds));
     if (!this.#pumping) this.#updateFrameTimer();
   }
 
@@ -332,15 +325,12 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * May be changed at any time; a change starts the wait afresh.
    */
   get idleTimeout(): number {
-    return this.#idleTimeout;
+    return this.#timers.idleTimeout;
   }
 
   set idleTimeout(milliseconds: number) {
-    if (checkLimit("idleTimeout", milliseconds, CHANNEL_LIMITS.idleTimeout) === this.#idleTimeout) return;
-    this.#idleTimeout = this.#options.idleTimeout = milliseconds;
-    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
-    this.#idleTimer = null;
-    if (this.#socket !== null && this.#state !== CLOSED) this.#startIdleTimer();
+    if (checkLimit("idleTimeout", milliseconds, CHANNEL_LIMITS.idleTimeout) === this.#timers.idleTimeout) return;
+    this.#timers.setIdleTimeout((this.#options.idleTimeout = milliseconds), this.#socket !== null && this.#state !== CLOSED);
   }
 
   /**
@@ -675,7 +665,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       this.#upgrade.late.push(Buffer.from(data));
       return;
     }
-    if (this.#idleTimer !== null) this.#idleTimer.refresh();
+    this.#timers.refreshIdle();
     this.#framer.feed(toBuffer(data));
     if (this.#pumping) return;
     this.#pump();
@@ -770,19 +760,17 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * timer runs only while the socket is full; a `drain` stops it.
    */
   #updateLingerTimer(): void {
-    const waiting = this.#state === CLOSING && this.#blocked;
-    if (!waiting) {
-      if (this.#lingerTimer !== null) clearTimeout(this.#lingerTimer);
-      this.#lingerTimer = null;
-      return;
-    }
-    const limit = this.#options.closeTimeout;
-    if (this.#lingerTimer !== null || !Number.isFinite(limit)) return;
-    this.#lingerTimer = setTimeout(() => {
-      this.#lingerTimer = null;
-      if (this.#state === CLOSING) this.destroy();
-    }, limit);
-    this.#lingerTimer.unref();
+    this.#timers.updateLinger(this.#state === CLOSING && this.#blocked);
+  }
+
+  /** @internal The linger deadline passed (see {@link ChannelTimers.updateLinger}). */
+  [kLingerExpired](): void {
+    if (this.#state === CLOSING) this.destroy();
+  }
+
+  /** @internal A deadline of {@link ChannelTimers} passed. */
+  [kTimedOut](error: ChannelTimeoutError): void {
+    if (this.#state !== CLOSED) this.#fail(error);
   }
 
   /**
@@ -1135,7 +1123,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#framer.reset();
     for (const producer of this.#out.clear()) producer.discard?.();
     this.#fifoEpoch++;
-    this.#stopTimers();
+    this.#timers.stop();
     // A TLS upgrade that had not got to its handshake will never start: settle its promise.
     // (Once the handshake runs, its own failure path settles it; a second reject is a no-op.)
     const upgrade = this.#upgrade;
@@ -1163,7 +1151,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#listen(socket, "drain", () => {
       this.#blocked = false;
       this.#updateLingerTimer();
-      if (this.#idleTimer !== null) this.#idleTimer.refresh();
+      this.#timers.refreshIdle();
       this.handleWrite();
       this.updateReading();
     });
@@ -1171,7 +1159,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     const connecting = (socket as Duplex & { connecting?: boolean }).connecting === true;
     if (connecting) this.#listen(socket, "connect", () => this.#onConnected());
     else queueMicrotask(() => this.#onConnected());
-    this.#startTimers();
+    this.#timers.startIdle();
   }
 
   #listen(socket: Duplex, event: string, listener: (...args: any[]) => void): void {
@@ -1506,7 +1494,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       socket.uncork();
     }
     batch.length = 0;
-    if (this.#idleTimer !== null) this.#idleTimer.refresh();
+    this.#timers.refreshIdle();
     return ok;
   }
 
@@ -1565,53 +1553,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     );
   }
 
-  #startTimers(): void {
-    this.#startIdleTimer();
-  }
-
-  #startIdleTimer(): void {
-    const idle = this.#idleTimeout;
-    if (idle > 0 && Number.isFinite(idle)) {
-      this.#idleTimer = setTimeout(() => {
-        this.#idleTimer = null;
-        if (this.#state !== CLOSED) this.#fail(new ChannelTimeoutError(ErrorCode.IDLE_TIMEOUT, idle));
-      }, idle);
-      this.#idleTimer.unref();
-    }
-  }
-
   /** Starts the frame timer when a frame is under way, stops it when none is. */
   #updateFrameTimer(): void {
-    const limit = this.#frameTimeout;
-    if (!(limit > 0) || !Number.isFinite(limit) || this.#state === CLOSED) {
-      if (this.#frameTimer !== null) clearTimeout(this.#frameTimer);
-      this.#frameTimer = null;
-      return;
-    }
-    if (!this.#framer.frameInProgress) {
-      if (this.#frameTimer !== null) {
-        clearTimeout(this.#frameTimer);
-        this.#frameTimer = null;
-      }
-      return;
-    }
-    // A frame that started after the timed one ended gets a fresh timer.
-    if (this.#frameTimer !== null && this.#framesEndedAtTimer === this.#framesEnded) return;
-    if (this.#frameTimer !== null) clearTimeout(this.#frameTimer);
-    this.#framesEndedAtTimer = this.#framesEnded;
-    this.#frameTimer = setTimeout(() => {
-      this.#frameTimer = null;
-      if (this.#state !== CLOSED) this.#fail(new ChannelTimeoutError(ErrorCode.FRAME_TIMEOUT, limit));
-    }, limit);
-    this.#frameTimer.unref();
-  }
-
-  #stopTimers(): void {
-    if (this.#lingerTimer !== null) clearTimeout(this.#lingerTimer);
-    this.#lingerTimer = null;
-    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
-    if (this.#frameTimer !== null) clearTimeout(this.#frameTimer);
-    this.#idleTimer = null;
-    this.#frameTimer = null;
+    this.#timers.updateFrame(this.#state !== CLOSED && this.#framer.frameInProgress);
   }
 }
