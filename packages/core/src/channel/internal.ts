@@ -22,3 +22,5 @@ export const kPumping: unique symbol = Symbol("asynchat.pumping");
 export const kState: unique symbol = Symbol("asynchat.state");
 /** `()`: pause or resume the socket to match `readable()` and the output limit. */
 export const kSyncReading: unique symbol = Symbol("asynchat.syncReading");
+/** `(socket)`: the plaintext before a STARTTLS marker has been handed to the socket: start the handshake. */
+export const kStartHandshake: unique symbol = Symbol("asynchat.startHandshake");
