@@ -28,32 +28,21 @@ import {
 import { bufferView } from "../framing/buffer-view";
 import { CrlfCheck, type LineEndingPolicy } from "../framing/line-endings";
 import { type FrameSink, Framer } from "../framing/framer";
-import { CLOSE_MARKER, OutputFifo, type OutputMarker, STARTTLS_MARKER } from "../producers/output-fifo";
+import { CLOSE_MARKER } from "../producers/output-fifo";
 import { type Producer, type ProducerChunk, type ProducerSource, toProducer } from "../producers/producer";
 import { type NormalTerminator, type Terminator, normalizeTerminator } from "../terminator";
 import { type BudgetUse, type FrameBudget, type RunningBudget, startRunningBudget } from "./frame-budget";
 import { closeChannel, errorChannel, openChannel } from "./diagnostics";
 import { deliverReport, isExpectedFailure, serverRoute } from "./failure-report";
 import { FramePolicy } from "./frame-policy";
-import { kDiscardedFrameEnd, kEmit, kFail, kInvokeHandleClose, kLingerExpired, kRejectFrame, kStartHandshake, kSyncReading, kTimedOut } from "./internal";
+import { kBind, kClosed, kDiscardedFrameEnd, kEmit, kEmitClose, kFail, kShutDown, kSwapSocket, kUnbind, kInvokeHandleClose, kLingerExpired, kRejectFrame, kStartHandshake, kSyncReading, kTimedOut } from "./internal";
 import { Outbound } from "./outbound";
 import { checkLimit } from "./limits";
 import { type AsyncChatOptions, CHANNEL_LIMITS, lineEndingPolicy, resolveChannelOptions } from "./options";
 import { type RemotePeer, remotePeerOf } from "../net/remote-peer";
+import { TlsUpgrader } from "./starttls";
 import { ChannelTimers } from "./timers";
-import { PlaintextAfterStartTlsError, type StartTlsOptions, TlsUpgradeError, upgradeToTls } from "./tls-upgrade";
-
-/** A TLS upgrade under way: queued until the plaintext before it is written, then handshaking. */
-interface PendingUpgrade {
-  options: StartTlsOptions;
-  phase: "queued" | "handshake";
-  /** Input that arrived with or before the STARTTLS command. */
-  early: Buffer[];
-  /** Input that arrived after it. */
-  late: Buffer[];
-  resolve(socket: TLSSocket): void;
-  reject(error: Error): void;
-}
+import { type StartTlsOptions, TlsUpgradeError } from "./tls-upgrade";
 
 /** The events of a channel, for eventemitter3's typed `on`/`emit`. */
 export interface AsyncChatEvents {
@@ -140,7 +129,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   #closeHandled = false;
   #closeEmitted = false;
 
-  #upgrade: PendingUpgrade | null = null;
+  readonly #tls: TlsUpgrader;
   /** The listeners this channel put on its socket, to take them off again on a TLS upgrade. */
   #listeners: Array<[string, (...args: any[]) => void]> = [];
 
@@ -210,6 +199,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#framer.maxLength = this.#options.maxLength;
     this.#timers = new ChannelTimers(this, this.#options.idleTimeout, this.#options.frameTimeout, this.#options.closeTimeout);
     this.#outbound = new Outbound(this, this.#timers);
+    this.#tls = new TlsUpgrader(this, this.#outbound);
     this.#policy = new FramePolicy(this, this.#options.lineEndings);
     // Subclasses written asynchat-style get asynchat's exact collectIncomingData pieces;
     // those that take ranges themselves (Protocol) get them without the copy that costs.
@@ -578,9 +568,9 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   handleRead(data: Uint8Array): void {
     if (this.#inputStopped) return;
     if (!(data instanceof Uint8Array)) throw invalidArgType("data", "a Buffer or Uint8Array", data);
-    if (this.#upgrade !== null) {
+    if (this.#tls.active) {
       // Belongs to the TLS stream (or is an injection attempt): the upgrade decides.
-      this.#upgrade.late.push(Buffer.from(data));
+      this.#tls.holdLate(data);
       return;
     }
     this.#timers.refreshIdle();
@@ -674,12 +664,6 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     if (this.#state === CLOSING) this.destroy();
   }
 
-  /** No TLS upgrade is under way any more: output moves again. */
-  #endUpgrade(): void {
-    this.#upgrade = null;
-    this.#outbound.handshaking = false;
-  }
-
   /** @internal For the parts: see {@link kFail}. */
   [kFail](error: unknown): void {
     this.#fail(error);
@@ -692,7 +676,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   /** @internal For the parts: see {@link kStartHandshake}. */
   [kStartHandshake](socket: Duplex): void {
-    this.#handshake(socket);
+    this.#tls.handshake(socket);
   }
 
   /** @internal For the parts: see {@link kEmit}. */
@@ -955,13 +939,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#outbound.closed = true;
     this.#outbound.clear();
     this.#timers.stop();
-    // A TLS upgrade that had not got to its handshake will never start: settle its promise.
-    // (Once the handshake runs, its own failure path settles it; a second reject is a no-op.)
-    const upgrade = this.#upgrade;
-    if (upgrade !== null) {
-      this.#endUpgrade();
-      upgrade.reject(new TlsUpgradeError("TLS upgrade failed: the channel closed before the handshake finished"));
-    }
+    this.#tls.abort();
   }
 
   #bind(socket: Duplex, connected = false): void {
@@ -1020,84 +998,41 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     }
     const socket = this.#socket;
     if (socket === null || this.#state !== OPEN) return Promise.reject(new ChannelClosedError("startTls()"));
-    if (this.#upgrade !== null) return Promise.reject(new TlsUpgradeError("a TLS upgrade is already under way"));
-    const upgraded = new Promise<TLSSocket>((resolve, reject) => {
-      // Nothing more is framed in plaintext: what is buffered now arrived with the STARTTLS command.
-      this.#upgrade = { options, phase: "queued", early: this.#framer.takeUnframed(), late: [], resolve, reject };
-      socket.pause();
-      this.#socketPaused = true;
-      this.#outbound.pushItem(STARTTLS_MARKER);
-    });
-    // A failure is also reported through handleError and the error event: a caller that does not
-    // await the promise must not get an unhandled rejection.
-    upgraded.catch(() => undefined);
-    return upgraded;
+    if (this.#tls.active) return Promise.reject(new TlsUpgradeError("a TLS upgrade is already under way"));
+    this.#socketPaused = true;
+    // Nothing more is framed in plaintext: what is buffered now arrived with the STARTTLS command.
+    return this.#tls.begin(options, socket, this.#framer.takeUnframed());
   }
 
-  /** The plaintext before the STARTTLS marker has been handed to the socket: wait for it to leave, then handshake. */
-  #handshake(socket: Duplex): void {
-    const upgrade = this.#upgrade!;
-    upgrade.phase = "handshake";
-    this.#outbound.handshaking = true;
-    socket.write(Buffer.alloc(0), () => {
-      if (this.#upgrade !== upgrade || this.#state === CLOSED) return;
-      const policy = upgrade.options.plaintextLeftover ?? "reject";
-      const earlyBytes = upgrade.early.reduce((n, b) => n + b.length, 0);
-      if (earlyBytes > 0 && policy === "reject") {
-        this.#endUpgrade();
-        const error = new PlaintextAfterStartTlsError(earlyBytes);
-        upgrade.reject(error);
-        this.#fail(error);
-        return;
-      }
-      // Whatever the socket read after the STARTTLS command belongs to the TLS stream.
-      const replay = policy === "tls" ? [...upgrade.early, ...upgrade.late] : [...upgrade.late];
-      for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) replay.push(chunk);
-      this.#unbind(socket);
-      let upgraded: ReturnType<typeof upgradeToTls>;
-      try {
-        upgraded = upgradeToTls(socket, replay, upgrade.options);
-      } catch (error) {
-        this.#endUpgrade();
-        const failure = new TlsUpgradeError(`TLS upgrade failed: ${(error as Error).message}`, error);
-        upgrade.reject(failure);
-        this.#bind(socket, true);
-        this.#fail(failure);
-        return;
-      }
-      this.#socket = upgraded.socket;
-      this.#outbound.socket = upgraded.socket;
-      // Until the handshake is done the TLS socket has none of the channel's listeners: a channel
-      // closed meanwhile (close(), a timeout) learns here that its socket is gone.
-      upgraded.socket.once("close", () => {
-        if (this.#state === CLOSED) this.#emitClose();
-      });
-      upgraded.ready.then(
-        (tlsSocket) => {
-          this.#endUpgrade();
-          if (this.#state === CLOSED) {
-            tlsSocket.destroy();
-            if ((tlsSocket as Duplex & { closed?: boolean }).closed) this.#emitClose();
-            return;
-          }
-          this.#bind(tlsSocket, true);
-          upgrade.resolve(tlsSocket);
-          this.handleWrite();
-          this.updateReading();
-        },
-        (error: Error) => {
-          this.#endUpgrade();
-          upgrade.reject(error);
-          if (this.#state === CLOSED) {
-            if ((upgraded.socket as Duplex & { closed?: boolean }).closed) this.#emitClose();
-            return;
-          }
-          this.#fail(error);
-          this.#shutDown();
-          queueMicrotask(() => this.#emitClose());
-        },
-      );
-    });
+  /** @internal For the STARTTLS part: see {@link kClosed}. */
+  [kClosed](): boolean {
+    return this.#state === CLOSED;
+  }
+
+  /** @internal For the STARTTLS part: see {@link kBind}. */
+  [kBind](socket: Duplex): void {
+    this.#bind(socket, true);
+  }
+
+  /** @internal For the STARTTLS part: see {@link kUnbind}. */
+  [kUnbind](socket: Duplex): void {
+    this.#unbind(socket);
+  }
+
+  /** @internal For the STARTTLS part: see {@link kSwapSocket}. */
+  [kSwapSocket](socket: Duplex): void {
+    this.#socket = socket;
+    this.#outbound.socket = socket;
+  }
+
+  /** @internal For the STARTTLS part: see {@link kShutDown}. */
+  [kShutDown](): void {
+    this.#shutDown();
+  }
+
+  /** @internal For the STARTTLS part: see {@link kEmitClose}. */
+  [kEmitClose](): void {
+    this.#emitClose();
   }
 
   #onConnected(): void {
@@ -1229,7 +1164,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   /** May another frame be delivered now? */
   #mayFrame(): boolean {
-    if (this.#inputStopped || this.#upgrade !== null) return false;
+    if (this.#inputStopped || this.#tls.active) return false;
     return !this.#outbound.full(this.#options.outputHighWaterMark) && this.readable();
   }
 
@@ -1276,7 +1211,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   /** Pauses or resumes the socket to match `readable()` and the output high-water mark. */
   #syncSocketReading(): void {
     const socket = this.#socket;
-    if (socket === null || this.#state === CLOSED || this.#upgrade !== null) return;
+    if (socket === null || this.#state === CLOSED || this.#tls.active) return;
     // While closing, keep reading and dropping: a paused socket with unread input closes with a reset.
     const want = this.#inputStopped || this.#mayFrame();
     if (want && this.#socketPaused) {

@@ -28,3 +28,15 @@ export const kStartHandshake: unique symbol = Symbol("asynchat.startHandshake");
 export const kRejectFrame: unique symbol = Symbol("asynchat.rejectFrame");
 /** `()`: a rejected frame's terminator arrived: `handleDiscardedFrameEnd`, unless input has stopped. */
 export const kDiscardedFrameEnd: unique symbol = Symbol("asynchat.discardedFrameEnd");
+/** `()`: whether the channel has closed. */
+export const kClosed: unique symbol = Symbol("asynchat.closed");
+/** `(socket)`: bind the channel to a socket that is already connected (after a TLS upgrade or its failure). */
+export const kBind: unique symbol = Symbol("asynchat.bind");
+/** `(socket)`: take the channel's listeners off a socket (before wrapping it in TLS). */
+export const kUnbind: unique symbol = Symbol("asynchat.unbind");
+/** `(socket)`: the channel now writes to this socket (the TLS socket, before its handshake is done). */
+export const kSwapSocket: unique symbol = Symbol("asynchat.swapSocket");
+/** `()`: close the channel's insides at once: state, input, output, timers, a pending upgrade. */
+export const kShutDown: unique symbol = Symbol("asynchat.shutDown");
+/** `()`: emit `close` once. */
+export const kEmitClose: unique symbol = Symbol("asynchat.emitClose");
