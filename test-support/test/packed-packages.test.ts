@@ -301,5 +301,5 @@ console.log(JSON.stringify({ frames, left: chat.getTerminator(), version, kinds:
     const emitted = readFileSync(path.join(project, "dist", "protocol.js"), "utf8");
     // Each dialect is really in use: TypeScript's legacy __decorate helper, or the standard __esDecorate.
     expect(emitted).toContain(legacy ? "__decorate(" : "__esDecorate(");
-  });
+  }, 120_000);
 });
