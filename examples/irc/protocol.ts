@@ -8,7 +8,6 @@
  * limit (its `maxLength`), and the client is disconnected.
  */
 
-import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { type FrameRejection, Protocol, onClose, onConnect, onOverflow, onTerminator } from "@asynchat/decorators";
 import { Client } from "./client";
@@ -34,8 +33,7 @@ function isTooLong(line: string): boolean {
 }
 
 /** How a client is shown in prefixes: its IP address (no reverse lookup), made safe for the middle of a line. */
-function hostOf(socket: Duplex): string {
-  const address = (socket as Partial<Socket>).remoteAddress;
+function hostOf(address: string | undefined): string {
   if (address === undefined) return "unknown";
   const v4 = address.startsWith("::ffff:") ? address.slice(7) : address;
   // IPv6 "::1" would read as a trailing parameter: servers write it "0::1".
@@ -64,7 +62,7 @@ export class IrcConnection extends Protocol {
     const settings = network.settings;
     this.#network = network;
     this.client = new Client(this, {
-      host: hostOf(socket),
+      host: hostOf(this.remoteAddress), // the PROXY header's client when the server takes them
       serverName: settings.serverName,
       maxSendQueue: settings.maxSendQueue,
       closeTimeout: settings.closeTimeout,
