@@ -22,6 +22,7 @@ import {
   parseFieldLine,
   parseRequestLine,
 } from "./parse";
+import { HalfCloseAfter } from "./half-close";
 import { HttpRequest } from "./request";
 import {
   CLOSE,
@@ -57,6 +58,10 @@ export interface HttpSettings {
   readonly headersTimeout: number;
   /** Told about a handler that threw or returned a malformed response (answered 500). */
   readonly onHandlerError?: (error: unknown, request: HttpRequest) => void;
+  /** Most bytes of a refused (413) body read and dropped before the connection is closed anyway. */
+  readonly drainLimit: number;
+  /** Milliseconds a refused (413) body is read and dropped before the connection is closed anyway. */
+  readonly drainTimeout: number;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -105,6 +110,13 @@ export class HttpChannel extends Protocol {
   private closeAfterPending = false;
   /** Streamed response bodies queued and not yet finished: no further request is read meanwhile. */
   private streaming = 0;
+  /**
+   * A refused body is being read and dropped (lingering close): its bytes
+   * go nowhere, and when it ends, or passes the drain limit or time, the
+   * connection closes. -1 when not draining, else the bytes dropped so far.
+   */
+  private drained = -1;
+  private drainTimer: NodeJS.Timeout | null = null;
 
   /**
    * @param socket the connection
@@ -147,6 +159,7 @@ export class HttpChannel extends Protocol {
   @onBytes((self: HttpChannel) => Math.min(self.bodyRemaining, BODY_PIECE), { next: ["requestLine"] })
   body(piece: Buffer): unknown {
     this.bodyRemaining -= piece.length;
+    if (this.drained >= 0) return this.drop(piece.length, this.bodyRemaining === 0);
     if (this.bodyRemaining > 0) {
       this.bodyParts.add(piece);
       return undefined;
@@ -163,17 +176,20 @@ export class HttpChannel extends Protocol {
       this.trailers = [];
       return this.trailerLine;
     }
-    if (this.bodyLength + size > this.settings.maxBodySize) return this.refuse(413);
     this.bodyRemaining = size;
+    if (this.drained < 0 && this.bodyLength + size > this.settings.maxBodySize) return this.refuseBody();
     return this.chunkData;
   }
 
   /** A piece of a chunk's data. */
   @onBytes((self: HttpChannel) => Math.min(self.bodyRemaining, BODY_PIECE), { next: ["chunkEnd"] })
   chunkData(piece: Buffer): unknown {
-    this.bodyParts.add(piece);
-    this.bodyLength += piece.length;
     this.bodyRemaining -= piece.length;
+    if (this.drained >= 0) this.drop(piece.length, false);
+    else {
+      this.bodyParts.add(piece);
+      this.bodyLength += piece.length;
+    }
     return this.bodyRemaining > 0 ? undefined : this.chunkEnd;
   }
 
@@ -191,6 +207,7 @@ export class HttpChannel extends Protocol {
       const status = parseField(line, this.trailers!);
       return status === 0 ? undefined : this.refuse(status);
     }
+    if (this.drained >= 0) return this.drop(0, true);
     const body = this.takeBody(null);
     this.bodyLength = 0;
     return this.dispatch(body);
@@ -213,7 +230,7 @@ export class HttpChannel extends Protocol {
 
   /** A frame deadline that passed is answered 408 (a slow request line, header line or body piece); other failures close. */
   override handleError(error: Error): void {
-    if ((error as AsyncChatError).code === ErrorCode.FRAME_TIMEOUT && this.pending === null && !this.closing) {
+    if ((error as AsyncChatError).code === ErrorCode.FRAME_TIMEOUT && this.pending === null && !this.closing && this.drained < 0) {
       this.refuse(408);
       return;
     }
@@ -258,7 +275,10 @@ export class HttpChannel extends Protocol {
     // HTTP/1.0 clients do not know 100-continue (RFC 9110 §10.1.1): ignore it from them.
     const expect = head.minor === 1 ? head.expect : null;
     if (expect !== null && expect !== "100-continue") return this.refuse(417);
-    if (framing === LENGTH_BODY && head.contentLength > this.settings.maxBodySize) return this.refuse(413);
+    if (framing === LENGTH_BODY && head.contentLength > this.settings.maxBodySize) {
+      this.bodyRemaining = head.contentLength;
+      return this.refuseBody();
+    }
     if (expect !== null) this.push(CONTINUE);
     if (framing === LENGTH_BODY) {
       this.bodyRemaining = head.contentLength;
@@ -359,14 +379,55 @@ export class HttpChannel extends Protocol {
     if (close) this.closeWhenDone();
   }
 
-  /** Answers an error in the request with `status` and closes once it is sent. Returns nothing: the state stays. */
+  /**
+   * Answers an error in the request with `status` and closes once it is
+   * sent. Returns nothing: the state stays. While a refused body is being
+   * drained the 413 has been sent already: the connection just closes.
+   */
   private refuse(status: number): undefined {
     if (!this.closing) {
-      this.push(errorResponse(status));
+      if (this.drained < 0) this.push(errorResponse(status));
       this.closeWhenDone();
     }
     return undefined;
   }
+
+  /**
+   * The body is over `maxBodySize` (its Content-Length, or the chunk whose
+   * size is `bodyRemaining`): answers 413 and ends our side of the
+   * connection after it, then reads the rest of the body and drops it
+   * (lingering close, RFC 9112 §9.6), so that a client still sending it is
+   * not reset before it reads the answer. The connection closes when the
+   * body ends, when the client closes, or after `drainLimit` bytes or
+   * `drainTimeout` ms. Returns the state that drops the body.
+   */
+  private refuseBody(): unknown {
+    this.bodyParts.clear();
+    this.bodyLength = 0;
+    this.drained = 0;
+    super.pushWithProducer(new HalfCloseAfter(this.socket, errorResponse(413)));
+    this.drainTimer = setTimeout(this.drainTimedOut, this.settings.drainTimeout);
+    this.drainTimer.unref();
+    this.once("close", this.stopDrainTimer);
+    return this.head.transferEncoding === null ? this.body : this.chunkData;
+  }
+
+  /** Drops `bytes` of a refused body; closes once it has `ended`, or past the drain limit. */
+  private drop(bytes: number, ended: boolean): undefined {
+    this.drained += bytes;
+    if (ended || this.drained >= this.settings.drainLimit) this.closeWhenDone();
+    return undefined;
+  }
+
+  private readonly drainTimedOut = (): void => {
+    this.drainTimer = null;
+    this.closeWhenDone();
+  };
+
+  private readonly stopDrainTimer = (): void => {
+    if (this.drainTimer !== null) clearTimeout(this.drainTimer);
+    this.drainTimer = null;
+  };
 }
 
 /** A producer that reports, once, that it is exhausted or dropped. */

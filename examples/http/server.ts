@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { ChatServer } from "@asynchat/core";
 import { HttpChannel } from "./protocol";
 import type { HttpRequest } from "./request";
+import type { DeploymentOptions } from "../deployment";
 import type { Router } from "./router";
 
 /** Options of {@link HttpServer}; every limit has a default. */
@@ -29,6 +30,15 @@ export interface HttpServerOptions {
   outputHighWaterMark?: number;
   /** Called when a handler throws or returns a malformed response (the client gets 500). Default: nothing. */
   onHandlerError?: (error: unknown, request: HttpRequest) => void;
+  /**
+   * A body refused with 413 is read and dropped after the answer, so that a
+   * client still sending it is not reset before it reads the 413 (lingering
+   * close): at most this many bytes, then the connection closes anyway.
+   * Default 8 MiB.
+   */
+  drainLimit?: number;
+  /** Milliseconds a refused body is read and dropped before the connection closes anyway. Default 5,000. */
+  drainTimeout?: number;
 }
 
 const REFUSED = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
@@ -48,13 +58,16 @@ export class HttpServer {
   /**
    * @param router the routes
    * @param options limits and timeouts, see {@link HttpServerOptions}
+   * @param deployment the PROXY protocol behind a balancer, see {@link DeploymentOptions}
    */
-  constructor(router: Router, options: HttpServerOptions = {}) {
+  constructor(router: Router, options: HttpServerOptions = {}, deployment: DeploymentOptions = {}) {
     const settings = {
       router,
       maxBodySize: options.maxBodySize ?? 1024 * 1024,
       headersTimeout: options.headersTimeout ?? 30_000,
       onHandlerError: options.onHandlerError,
+      drainLimit: options.drainLimit ?? 8 * 1024 * 1024,
+      drainTimeout: options.drainTimeout ?? 5000,
     };
     const channelOptions = {
       frameTimeout: options.frameTimeout ?? 10_000,
@@ -66,6 +79,7 @@ export class HttpServer {
       refuseMessage: REFUSED,
       // The connection's own idle timeout, 0 included (then none).
       idleTimeout: channelOptions.idleTimeout,
+      ...deployment,
     });
   }
 
@@ -82,6 +96,11 @@ export class HttpServer {
   /** The open connections. */
   get connections(): ReadonlySet<HttpChannel> {
     return this.#server.channels;
+  }
+
+  /** Stops accepting connections; the open ones carry on until {@link close} (a rolling restart's first step). */
+  stopListening(): void {
+    this.#server.stopListening();
   }
 
   /**

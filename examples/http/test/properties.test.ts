@@ -81,7 +81,7 @@ function split(bytes: Buffer, cuts: readonly number[]): Buffer[] {
 /** Feeds `pieces` to a channel on an in-memory socket pair, one read each; resolves with all it sent once it closed. */
 function viaSocketPair(pieces: Buffer[]): Promise<Buffer> {
   const [client, server] = createSocketPair();
-  new HttpChannel(server, { router: exampleRoutes(PUBLIC), maxBodySize: 1024 * 1024, headersTimeout: 30_000 });
+  new HttpChannel(server, { router: exampleRoutes(PUBLIC), maxBodySize: 1024 * 1024, headersTimeout: 30_000, drainLimit: 8 * 1024 * 1024, drainTimeout: 5000 });
   const received: Buffer[] = [];
   client.on("data", (chunk: Buffer) => received.push(chunk));
   return new Promise((resolve) => {

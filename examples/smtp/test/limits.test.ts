@@ -36,15 +36,29 @@ describe("command line limits", () => {
     });
   });
 
-  it("answers a 1 MB line with one 500 and keeps the connection working, pipelined commands included", async () => {
+  it("answers a 60 KB line with one 500 and keeps the connection working, pipelined commands included", async () => {
     await withServer({}, async (t) => {
       const client = await RawClient.greeted(t.port);
-      client.send(`MAIL FROM:<${"a".repeat(1024 * 1024)}@example.test>\r\nEHLO client.test\r\nNOOP\r\n`);
+      client.send(`MAIL FROM:<${"a".repeat(60 * 1024)}@example.test>\r\nEHLO client.test\r\nNOOP\r\n`);
       const replies = await client.replies(3);
       expect(codes(replies)).toEqual([500, 250, 250]);
       expect(replies[0]!.raw).toBe("500 5.5.2 Error: line too long\r\n");
       expect((await client.command("MAIL FROM:<a@example.test>")).code).toBe(250);
       client.destroy();
+    });
+  });
+
+  it("drops a client that goes on sending an over-long line past maxDiscardedLine, with 500 then 421", async () => {
+    await withServer({ maxDiscardedLine: 10_000 }, async (t) => {
+      const client = await RawClient.greeted(t.port);
+      await client.write(`NOOP ${"x".repeat(5000)}`);
+      await client.write("x".repeat(4000));
+      // 9,000 bytes after the first 512 are dropped, still under the limit: the line may yet end.
+      await client.write("\r\nNOOP\r\n");
+      expect(codes(await client.replies(2))).toEqual([500, 250]);
+      for (let i = 0; i < 20; i++) client.send("y".repeat(1000));
+      expect(await client.rest()).toBe("500 5.5.2 Error: line too long\r\n421 4.5.0 Error: line too long, closing connection\r\n");
+      expect(t.server.sessions.size).toBe(0);
     });
   });
 

@@ -39,6 +39,14 @@ export const ErrorCode = {
   BARE_LINE_ENDING: "ERR_BARE_LINE_ENDING",
   /** A group of frames used up its byte or frame budget. */
   BUDGET_EXCEEDED: "ERR_BUDGET_EXCEEDED",
+  /** A PROXY protocol header was missing or malformed. */
+  PROXY_HEADER_INVALID: "ERR_PROXY_HEADER_INVALID",
+  /** A PROXY protocol header was longer than allowed (v1: 107 bytes; v2: the server's bound). */
+  PROXY_HEADER_TOO_LONG: "ERR_PROXY_HEADER_TOO_LONG",
+  /** A PROXY protocol header was not complete before its deadline. */
+  PROXY_HEADER_TIMEOUT: "ERR_PROXY_HEADER_TIMEOUT",
+  /** A connection came from a source not trusted to send a PROXY protocol header. */
+  PROXY_SOURCE_UNTRUSTED: "ERR_PROXY_SOURCE_UNTRUSTED",
 } as const;
 
 /** One of the values of {@link ErrorCode}. */

@@ -4,6 +4,14 @@
  */
 
 export { AsyncChat, type AsyncChatEvents } from "./channel/async-chat";
+export {
+  DiagnosticsChannelName,
+  publishStateChange,
+  type ChannelErrorMessage,
+  type ChannelMessage,
+  type ProtocolStateMessage,
+} from "./channel/diagnostics";
+export { formatUnhandledError, type UnhandledErrorReporter } from "./channel/failure-report";
 export { DEFAULT_CHANNEL_OPTIONS, type AsyncChatOptions } from "./channel/options";
 export {
   PlaintextAfterStartTlsError,
@@ -53,6 +61,7 @@ export {
 export {
   ChatServer,
   createServer,
+  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_SERVER_IDLE_TIMEOUT,
   type ChatServerEvents,
   type ChatServerOptions,
@@ -62,3 +71,30 @@ export { connect, type ConnectOptions } from "./net/connect";
 export { isChannelClass, type ChannelClass, type ChannelFactory, type ChannelFactoryFunction } from "./net/channel-factory";
 export { CrlfCheck, findBareLineEnding, findBareLineEndingInFrame, type LineEndingPolicy } from "./framing/line-endings";
 export type { BudgetUse, FrameBudget } from "./channel/frame-budget";
+export {
+  DEFAULT_TRUSTED_SOURCES,
+  DEFAULT_V2_MAX_LENGTH,
+  ProxyHeaderError,
+  ProxyHeaderParser,
+  TrustedSources,
+  V1_MAX_LENGTH,
+  V2_SIGNATURE,
+  parseProxyHeader,
+  type ProxyEndpoint,
+  type ProxyHeader,
+  type ProxyHeaderParserOptions,
+  type ProxyHeaderProblem,
+  type ProxyHeaderResult,
+  type ProxyTlv,
+} from "./proxy";
+export { DEFAULT_PROXY_HEADER_TIMEOUT, type ProxyProtocolOptions } from "./net/proxy-acceptor";
+export {
+  ClusterPrimary,
+  parseWorkerCount,
+  runClusterWorker,
+  serveCluster,
+  type ClusterOptions,
+  type ClusterPrimaryEvents,
+  type ClusterServer,
+  type ServeClusterOptions,
+} from "./net/cluster";

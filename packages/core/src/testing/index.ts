@@ -14,3 +14,4 @@ export {
   type ChunkingOptions,
 } from "./chunkings";
 export { FrameRecorder, recordFrames, type FrameRecorderOptions, type RecordedFrame } from "./frame-recorder";
+export { proxyHeaderV1, proxyHeaderV2, type ProxiedConnection, type ProxyHeaderV2Options } from "./proxy-header";
