@@ -49,8 +49,9 @@ const CLOSED = 3;
  *   integer → `number`, array → array (nested as sent, a null array →
  *   `null`); an error reply rejects with a {@link ReplyError} carrying the
  *   server's text (inside an array it is an element instead).
- * - Pipelining is automatic: the commands issued in one tick leave in one
- *   write, and replies are matched to them in order.
+ * - Pipelining is automatic: the commands issued in one tick are gathered
+ *   and pushed as one string (or one Buffer when some argument is bytes),
+ *   so they leave in one write; replies are matched to them in order.
  * - When the connection drops, every command sent on it whose reply had
  *   not arrived is rejected with `ERR_CONNECTION_LOST` (it may or may not
  *   have run; it is not sent again). The client reconnects with backoff
@@ -70,6 +71,10 @@ export class RespClient extends EventEmitter<RespClientEvents> {
   #head = 0;
   /** Commands issued while reconnecting. */
   #queue: Queued[] = [];
+  /** This tick's commands, not yet pushed: all text so far, or pieces once bytes came. */
+  #batchText = "";
+  #batchPieces: Array<string | Uint8Array> | null = null;
+  #flushQueued = false;
   #attempt = 0;
   #timer: NodeJS.Timeout | null = null;
   #closed: Promise<void>;
@@ -121,7 +126,7 @@ export class RespClient extends EventEmitter<RespClientEvents> {
     }
     return new Promise<ReplyValue>((resolve, reject) => {
       if (this.#state === OPEN && this.#reader !== null) {
-        this.#send(this.#reader, encoded);
+        this.#send(encoded);
         this.#inFlight.push({ resolve, reject });
         return;
       }
@@ -186,10 +191,39 @@ export class RespClient extends EventEmitter<RespClientEvents> {
     else pending.resolve(value);
   }
 
-  #send(reader: ReplyReader, encoded: EncodedCommand): void {
-    if (typeof encoded === "string") reader.push(encoded);
-    else for (const piece of encoded) reader.push(piece);
+  /** Adds a command to this tick's batch, which leaves as one push (one write) at the end of the tick. */
+  #send(encoded: EncodedCommand): void {
+    if (typeof encoded === "string") {
+      if (this.#batchPieces === null) this.#batchText += encoded;
+      else this.#batchPieces.push(encoded);
+    } else {
+      if (this.#batchPieces === null) {
+        this.#batchPieces = this.#batchText.length > 0 ? [this.#batchText] : [];
+        this.#batchText = "";
+      }
+      for (const piece of encoded) this.#batchPieces.push(piece);
+    }
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flush);
+    }
   }
+
+  /** Pushes the tick's batch as one string, or (with bytes among it) one Buffer. */
+  readonly #flush = (): void => {
+    this.#flushQueued = false;
+    const reader = this.#reader;
+    const text = this.#batchText;
+    const pieces = this.#batchPieces;
+    this.#batchText = "";
+    this.#batchPieces = null;
+    if (reader === null) return; // dropped meanwhile: its commands were rejected with it
+    if (pieces === null) {
+      if (text.length > 0) reader.push(text);
+      return;
+    }
+    reader.push(Buffer.concat(pieces.map((piece) => (typeof piece === "string" ? Buffer.from(piece, "utf8") : piece))));
+  };
 
   async #open(): Promise<void> {
     const { port, host, connectTimeout } = this.#options;
@@ -211,7 +245,7 @@ export class RespClient extends EventEmitter<RespClientEvents> {
     const queue = this.#queue;
     this.#queue = [];
     for (const { encoded, resolve, reject } of queue) {
-      this.#send(reader, encoded);
+      this.#send(encoded);
       this.#inFlight.push({ resolve, reject });
     }
     this.emit("connect");
@@ -221,6 +255,8 @@ export class RespClient extends EventEmitter<RespClientEvents> {
   #dropped(reader: ReplyReader, failure: Error | null): void {
     if (this.#reader !== reader) return;
     this.#reader = null;
+    this.#batchText = "";
+    this.#batchPieces = null;
     const why = failure === null ? "the connection closed" : `the connection failed: ${failure.message}`;
     this.#rejectInFlight(RespClientErrorCode.CONNECTION_LOST, `The reply did not arrive: ${why}`, failure);
     if (this.#state !== OPEN || this.#options.reconnect === false) {
