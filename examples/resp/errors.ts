@@ -17,6 +17,23 @@ export const ErrorReplies = {
   GT_WITH_LT: encoded("-ERR GT and LT options at the same time are not compatible\r\n"),
   CLIENT_NAME: encoded("-ERR Client names cannot contain spaces, newlines or special characters.\r\n"),
   MAX_CLIENTS: encoded("-ERR max number of clients reached\r\n"),
+  WRONGTYPE: encoded("-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"),
+  NOT_FLOAT: encoded("-ERR value is not a valid float\r\n"),
+  NOT_POSITIVE: encoded("-ERR value is out of range, must be positive\r\n"),
+  NO_SUCH_KEY: encoded("-ERR no such key\r\n"),
+  HASH_NOT_INTEGER: encoded("-ERR hash value is not an integer\r\n"),
+  HASH_NOT_FLOAT: encoded("-ERR hash value is not a float\r\n"),
+  NAN_OR_INFINITY: encoded("-ERR increment would produce NaN or Infinity\r\n"),
+  SCORE_RANGE: encoded("-ERR min or max is not a float\r\n"),
+  LEX_RANGE: encoded("-ERR min or max not valid string range item\r\n"),
+  INVALID_CURSOR: encoded("-ERR invalid cursor\r\n"),
+  NOAUTH: encoded("-NOAUTH Authentication required.\r\n"),
+  WRONGPASS: encoded("-WRONGPASS invalid username-password pair or user is disabled.\r\n"),
+  NO_PASSWORD: encoded(
+    "-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n",
+  ),
+  NO_SUCH_CLIENT: encoded("-ERR No such client\r\n"),
+  CLIENT_ID: encoded("-ERR client-id should be greater than 0\r\n"),
 } as const;
 
 /** The texts of protocol errors; each is followed by closing the connection. */

@@ -7,6 +7,9 @@
  * copies or pushes a range of it and builds nothing, and a SET of a short
  * value of the same length rewrites it in place.
  *
+ * Keys holding a list, hash, set or sorted set have an entry of the key
+ * alone and their value as an object beside it (`values/`).
+ *
  * The table uses open addressing with linear probing (deletion shifts the
  * run back, so there are no tombstones). Keys expire lazily (a key past its
  * time is removed when it is next touched) and by a periodic sweep that
@@ -17,6 +20,15 @@ import { randomBytes } from "node:crypto";
 import { globMatch, matchesEverything } from "./glob";
 import { decimalDigits } from "./integers";
 import { COPY_LIMIT } from "./reply";
+import { type Aggregate, type AggregateKind, type TypeName } from "./values";
+
+/** What a lookup of a string returns when the key holds another type (commands reply `-WRONGTYPE`). */
+export const WRONG_TYPE: unique symbol = Symbol("WRONGTYPE");
+/** The type of {@link WRONG_TYPE}. */
+export type WrongType = typeof WRONG_TYPE;
+
+/** The aggregate class of a kind, for typed lookups. */
+export type AggregateOf<K extends AggregateKind> = Extract<Aggregate, { kind: K }>;
 
 /** Smallest table (slots); it grows at 3/4 full and shrinks below 1/8. */
 const MIN_CAPACITY = 1024;
@@ -108,9 +120,21 @@ export class Keyspace {
   #meta = new Int32Array(2 * MIN_CAPACITY);
   /** Per slot: the expiry time, 0 for none (read only while some key has one). */
   #expiries = new Float64Array(MIN_CAPACITY);
+  /** Per slot: the value when it is not a string (the entry then holds the key alone). */
+  #objects: Array<Aggregate | undefined> = new Array<Aggregate | undefined>(MIN_CAPACITY).fill(undefined);
   #size = 0;
   #expiring = 0;
+  /** Sum of the expiry times of the keys that have one, less `#expiryBase` each (kept small, so exact), for the average TTL. */
+  #expirySum = 0;
+  readonly #expiryBase = Date.now();
   #sweepAt = 0;
+  /** Incremented at each table resize or clear: a SCAN cursor from before one starts over. */
+  #generation = 0;
+  /** Lookups by reading commands that found their key, and that did not (INFO's keyspace_hits/misses). */
+  hits = 0;
+  misses = 0;
+  /** Keys removed because their time had come (INFO's expired_keys). */
+  expired = 0;
 
   /** Number of keys (keys past their time that nobody has touched yet included, as in Redis). */
   get size(): number {
@@ -124,16 +148,74 @@ export class Keyspace {
 
   /**
    * The entry of the key `key[start..end)`, or undefined if there is none
-   * or it has expired (it is removed then). The value, in reply form, is
+   * or it has expired (it is removed then), or {@link WRONG_TYPE} if the
+   * key holds something other than a string. Counts a hit or a miss. The value, in reply form, is
    * `entry[end - start..]`. An entry whose value takes more than
    * `COPY_LIMIT` bytes is never changed once made, so it may be queued for
    * output as it is; a shorter one may be rewritten in place by the next
    * SET of the key with a value of the same length, so read or copy it at
    * once (the reply writer always copies values that short).
    */
-  get(key: Uint8Array, start: number, end: number): Buffer | undefined {
+  get(key: Uint8Array, start: number, end: number): Buffer | undefined | WrongType {
     const slot = this.#find(key, start, end, hashKey(key, start, end));
-    return slot < 0 ? undefined : this.#entries[slot];
+    if (slot < 0) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    return this.#objects[slot] === undefined ? this.#entries[slot] : WRONG_TYPE;
+  }
+
+  /**
+   * The value of kind `kind` at the key (changes to it are changes to the
+   * key), undefined if there is no key, {@link WRONG_TYPE} if it holds
+   * another type. `read` counts a hit or a miss (reading commands).
+   */
+  object<K extends AggregateKind>(key: Uint8Array, start: number, end: number, kind: K, read = false): AggregateOf<K> | undefined | WrongType {
+    const slot = this.#find(key, start, end, hashKey(key, start, end));
+    if (slot < 0) {
+      if (read) this.misses++;
+      return undefined;
+    }
+    if (read) this.hits++;
+    const value = this.#objects[slot];
+    return value !== undefined && value.kind === kind ? (value as AggregateOf<K>) : WRONG_TYPE;
+  }
+
+  /** Adds the key `key[start..end)`, which must not exist, holding `value`. */
+  addObject(key: Uint8Array, start: number, end: number, value: Aggregate): void {
+    this.#insert(hashKey(key, start, end), Buffer.from(key.subarray(start, end)), end - start, value, 0);
+  }
+
+  /** The TYPE of the key: `none` if it does not exist. */
+  typeOf(key: Uint8Array, start: number, end: number): TypeName | "none" {
+    const slot = this.#find(key, start, end, hashKey(key, start, end));
+    if (slot < 0) return "none";
+    return this.#objects[slot]?.kind ?? "string";
+  }
+
+  /**
+   * Renames a key, keeping its value and expiry time and replacing what the
+   * new name held; returns false if there is no such key.
+   */
+  rename(key: Uint8Array, start: number, end: number, to: Uint8Array, toStart: number, toEnd: number): boolean {
+    const slot = this.#find(key, start, end, hashKey(key, start, end));
+    if (slot < 0) return false;
+    const keyLength = end - start;
+    const entry = this.#entries[slot]!;
+    const object = this.#objects[slot];
+    const at = this.#expiries[slot]!;
+    const toLength = toEnd - toStart;
+    if (toLength === keyLength && entry.compare(to, toStart, toEnd, 0, keyLength) === 0) return true;
+    this.#remove(slot);
+    const target = this.#find(to, toStart, toEnd, hashKey(to, toStart, toEnd));
+    if (target >= 0) this.#remove(target);
+    const renamed = Buffer.allocUnsafe(toLength + entry.length - keyLength);
+    renamed.set(to.subarray(toStart, toEnd), 0);
+    entry.copy(renamed, toLength, keyLength);
+    this.#insert(hashKey(to, toStart, toEnd), renamed, toLength, object, at);
+    this.#shrinkIfSparse();
+    return true;
   }
 
   /** Whether the key exists (and has not expired). */
@@ -152,23 +234,52 @@ export class Keyspace {
     const slot = this.#find(key, start, end, hash);
     if (slot >= 0) {
       const old = this.#entries[slot]!;
-      // A short entry of the same length is rewritten where it is (nobody outside holds on to it, see `get`).
-      if (old.length === length && length - keyLength <= COPY_LIMIT) writeEntry(old, key, start, end, value, valueStart, valueEnd);
-      else this.#entries[slot] = encodeEntry(key, start, end, value, valueStart, valueEnd);
-      if (!keepExpiry && this.#expiries[slot] !== 0) {
-        this.#expiries[slot] = 0;
-        this.#expiring--;
+      if (this.#objects[slot] !== undefined) {
+        // SET over a list, hash, set or sorted set: the key becomes a string.
+        this.#objects[slot] = undefined;
+        this.#entries[slot] = encodeEntry(key, start, end, value, valueStart, valueEnd);
       }
+      // A short entry of the same length is rewritten where it is (nobody outside holds on to it, see `get`).
+      else if (old.length === length && length - keyLength <= COPY_LIMIT) writeEntry(old, key, start, end, value, valueStart, valueEnd);
+      else this.#entries[slot] = encodeEntry(key, start, end, value, valueStart, valueEnd);
+      if (!keepExpiry && this.#expiries[slot] !== 0) this.#setExpiryAt(slot, 0);
       return;
     }
+    this.#insert(hash, encodeEntry(key, start, end, value, valueStart, valueEnd), keyLength, undefined, 0);
+  }
+
+  /** Adds an entry for a key known to be absent. */
+  #insert(hash: number, entry: Buffer, keyLength: number, object: Aggregate | undefined, at: number): void {
     if ((this.#size + 1) * 4 > this.#entries.length * 3) this.#resize(this.#entries.length * 2);
     let free = hash & this.#mask;
     while (this.#meta[2 * free] !== 0) free = (free + 1) & this.#mask;
-    this.#entries[free] = encodeEntry(key, start, end, value, valueStart, valueEnd);
+    this.#entries[free] = entry;
+    this.#objects[free] = object;
     this.#meta[2 * free] = hash;
     this.#meta[2 * free + 1] = keyLength;
     this.#expiries[free] = 0;
     this.#size++;
+    if (at !== 0) this.#setExpiryAt(free, at);
+  }
+
+  /** Sets or (with 0) clears a slot's expiry time, keeping the counts and the sum in step. */
+  #setExpiryAt(slot: number, at: number): void {
+    const old = this.#expiries[slot]!;
+    if (old !== 0) {
+      this.#expiring--;
+      this.#expirySum -= old - this.#expiryBase;
+    }
+    if (at !== 0) {
+      this.#expiring++;
+      this.#expirySum += at - this.#expiryBase;
+    }
+    this.#expiries[slot] = at;
+  }
+
+  /** Average time to live in ms of the keys that expire (Redis's `avg_ttl`), 0 when none does. */
+  averageTtl(now = Date.now()): number {
+    if (this.#expiring === 0) return 0;
+    return Math.max(0, Math.round(this.#expirySum / this.#expiring + this.#expiryBase - now));
   }
 
   /** Removes the key; returns whether it existed (and had not expired). */
@@ -192,8 +303,7 @@ export class Keyspace {
   setExpiry(key: Uint8Array, start: number, end: number, at: number): boolean {
     const slot = this.#find(key, start, end, hashKey(key, start, end));
     if (slot < 0) return false;
-    if (this.#expiries[slot] === 0) this.#expiring++;
-    this.#expiries[slot] = at;
+    this.#setExpiryAt(slot, at);
     return true;
   }
 
@@ -201,8 +311,7 @@ export class Keyspace {
   persist(key: Uint8Array, start: number, end: number): boolean {
     const slot = this.#find(key, start, end, hashKey(key, start, end));
     if (slot < 0 || this.#expiries[slot] === 0) return false;
-    this.#expiries[slot] = 0;
-    this.#expiring--;
+    this.#setExpiryAt(slot, 0);
     return true;
   }
 
@@ -229,9 +338,47 @@ export class Keyspace {
     this.#entries = new Array<Buffer | undefined>(MIN_CAPACITY).fill(undefined);
     this.#meta = new Int32Array(2 * MIN_CAPACITY);
     this.#expiries = new Float64Array(MIN_CAPACITY);
+    this.#objects = new Array<Aggregate | undefined>(MIN_CAPACITY).fill(undefined);
     this.#size = 0;
     this.#expiring = 0;
+    this.#expirySum = 0;
     this.#sweepAt = 0;
+    this.#generation++;
+  }
+
+  /**
+   * One SCAN step: from `cursor` (0 to start), hands `visit` the keys
+   * (latin1) of at least `count` live keys (or of `10 × count` slots and
+   * at least 4096, whichever comes first: a small database in one step) and returns the cursor to go on with, 0 once
+   * the table has been walked through. Each step ends at a free slot, and
+   * deleting shifts keys back only within their run of slots, so a key
+   * present from the first step to the last is returned at least once. A
+   * cursor from before a resize starts over (keys may then come twice, as
+   * Redis allows).
+   */
+  scan(cursor: number, count: number, visit: (key: string, type: TypeName) => void): number {
+    const capacity = this.#entries.length;
+    let slot = Math.floor(cursor / 256);
+    if (cursor % 256 !== (this.#generation & 255) || slot >= capacity) slot = 0;
+    const now = Date.now();
+    const meta = this.#meta;
+    let found = 0;
+    let examined = 0;
+    const most = Math.max(count * 10, 4096);
+    while (slot < capacity) {
+      const occupied = meta[2 * slot] !== 0;
+      if (!occupied && (found >= count || examined >= most)) break;
+      if (occupied) {
+        const at = this.#expiries[slot]!;
+        if (at === 0 || at > now) {
+          visit(this.#entries[slot]!.toString("latin1", 0, meta[2 * slot + 1]), this.#objects[slot]?.kind ?? "string");
+          found++;
+        }
+      }
+      examined++;
+      slot++;
+    }
+    return slot >= capacity ? 0 : slot * 256 + (this.#generation & 255);
   }
 
   /**
@@ -251,6 +398,7 @@ export class Keyspace {
       if (expiry !== 0 && expiry <= now && this.#meta[2 * at] !== 0) {
         // Removing shifts a later entry into this slot: look at it again.
         this.#remove(at);
+        this.expired++;
         removed++;
       } else at++;
     }
@@ -281,6 +429,7 @@ export class Keyspace {
       const at = this.#expiries[slot]!;
       if (at !== 0 && at <= Date.now()) {
         this.#remove(slot);
+        this.expired++;
         return -1;
       }
     }
@@ -291,9 +440,10 @@ export class Keyspace {
   #remove(slot: number): void {
     const entries = this.#entries;
     const meta = this.#meta;
+    const objects = this.#objects;
     const expiries = this.#expiries;
     const mask = this.#mask;
-    if (expiries[slot] !== 0) this.#expiring--;
+    if (expiries[slot] !== 0) this.#setExpiryAt(slot, 0);
     this.#size--;
     let hole = slot;
     let next = slot;
@@ -306,12 +456,14 @@ export class Keyspace {
       const stays = hole <= next ? home > hole && home <= next : home > hole || home <= next;
       if (stays) continue;
       entries[hole] = entries[next];
+      objects[hole] = objects[next];
       meta[2 * hole] = hash;
       meta[2 * hole + 1] = meta[2 * next + 1]!;
       expiries[hole] = expiries[next]!;
       hole = next;
     }
     entries[hole] = undefined;
+    objects[hole] = undefined;
     meta[2 * hole] = 0;
     expiries[hole] = 0;
   }
@@ -326,7 +478,10 @@ export class Keyspace {
     const entries = this.#entries;
     const meta = this.#meta;
     const expiries = this.#expiries;
+    const objects = this.#objects;
     this.#entries = new Array<Buffer | undefined>(capacity).fill(undefined);
+    this.#objects = new Array<Aggregate | undefined>(capacity).fill(undefined);
+    this.#generation++;
     this.#meta = new Int32Array(2 * capacity);
     this.#expiries = new Float64Array(capacity);
     this.#mask = capacity - 1;
@@ -337,9 +492,15 @@ export class Keyspace {
       let free = hash & this.#mask;
       while (this.#meta[2 * free] !== 0) free = (free + 1) & this.#mask;
       this.#entries[free] = entries[slot];
+      this.#objects[free] = objects[slot];
       this.#meta[2 * free] = hash;
       this.#meta[2 * free + 1] = meta[2 * slot + 1]!;
       this.#expiries[free] = expiries[slot]!;
     }
   }
+}
+
+/** `bytes[start..end)` in reply form, `$<length>\r\n<bytes>\r\n`: how list elements and hash values are kept. */
+export function encodeBulk(bytes: Uint8Array, start: number, end: number): Buffer {
+  return encodeEntry(bytes, start, start, bytes, start, end);
 }

@@ -38,6 +38,7 @@ export const Replies = {
   OK: encoded("+OK\r\n"),
   PONG: encoded("+PONG\r\n"),
   NIL: encoded("$-1\r\n"),
+  NIL_ARRAY: encoded("*-1\r\n"),
   ZERO: encoded(":0\r\n"),
   ONE: encoded(":1\r\n"),
   EMPTY_ARRAY: encoded("*0\r\n"),
@@ -168,6 +169,18 @@ export class ReplyWriter {
   /** `*<n>\r\n`, the header of an array of `n` replies. */
   arrayHeader(count: number): void {
     this.#header(42, count);
+  }
+
+  /** A status reply `+<text>\r\n` (TYPE's answer); the text must hold no CR or LF. */
+  status(text: string): void {
+    const length = text.length;
+    let at = this.#reserve(length + 3);
+    const slab = this.#slab;
+    slab[at++] = 43;
+    at += slab.write(text, at, length, "latin1");
+    slab[at++] = CRLF_CR;
+    slab[at++] = CRLF_LF;
+    this.#advance(at);
   }
 
   /** `$-1\r\n`. */

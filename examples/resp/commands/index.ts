@@ -3,8 +3,12 @@
  */
 
 import { connectionCommands } from "./connection";
+import { hashCommands } from "./hashes";
 import { introspectionCommands } from "./introspection";
 import { keyCommands } from "./keys";
+import { listCommands } from "./lists";
+import { setCommands } from "./sets";
+import { sortedSetCommands } from "./sorted-sets";
 import { stringCommands } from "./strings";
 import { CommandTable } from "./table";
 
@@ -12,6 +16,10 @@ import { CommandTable } from "./table";
 export const commands: CommandTable = new CommandTable([
   ...stringCommands,
   ...keyCommands,
+  ...listCommands,
+  ...hashCommands,
+  ...setCommands,
+  ...sortedSetCommands,
   ...connectionCommands,
   ...introspectionCommands(() => commands),
 ]);

@@ -1,10 +1,12 @@
 /**
- * Key space commands: DEL, EXISTS, EXPIRE, PEXPIRE, TTL, PTTL, PERSIST,
- * KEYS, DBSIZE, FLUSHDB, FLUSHALL.
+ * Key space commands, for keys of any type: DEL, UNLINK, EXISTS, TYPE,
+ * RENAME, EXPIRE, PEXPIRE, TTL, PTTL, PERSIST, KEYS, SCAN, DBSIZE,
+ * FLUSHDB, FLUSHALL.
  */
 
 import type { Args } from "../args";
 import { ErrorReplies, expireTimeError } from "../errors";
+import { globMatch, matchesEverything } from "../glob";
 import { INT64_MAX, INT64_MIN } from "../integers";
 import { Replies, replies } from "../reply";
 import type { Session } from "../session";
@@ -135,6 +137,61 @@ function keys(session: Session, args: Args): void {
   for (const key of found) replies.bulkText(key);
 }
 
+function type(session: Session, args: Args): void {
+  replies.status(session.server.keyspace.typeOf(args.buffer(1), args.start(1), args.end(1)));
+}
+
+function rename(session: Session, args: Args): void {
+  const renamed = session.server.keyspace.rename(args.buffer(1), args.start(1), args.end(1), args.buffer(2), args.start(2), args.end(2));
+  replies.raw(renamed ? Replies.OK : ErrorReplies.NO_SUCH_KEY);
+}
+
+/** SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]: one step of a walk through the keys (see `Keyspace.scan`). */
+function scan(session: Session, args: Args): void {
+  const cursor = args.safeInteger(1);
+  if (!(cursor >= 0)) {
+    replies.raw(ErrorReplies.INVALID_CURSOR);
+    return;
+  }
+  let pattern: string | null = null;
+  let count = 10;
+  let wantedType: string | null = null;
+  for (let i = 2; i < args.count; i += 2) {
+    if (i + 1 >= args.count) {
+      replies.raw(ErrorReplies.SYNTAX);
+      return;
+    }
+    if (args.is(i, "count")) {
+      const value = args.integer(i + 1);
+      if (value === null) {
+        replies.raw(ErrorReplies.NOT_INTEGER);
+        return;
+      }
+      if (value < 1) {
+        replies.raw(ErrorReplies.SYNTAX);
+        return;
+      }
+      // A count past a million examines no more than a million slots per step: the step stays short.
+      count = Math.min(Number(value), 1_000_000);
+    } else if (args.is(i, "match")) {
+      pattern = args.text(i + 1);
+      if (matchesEverything(pattern)) pattern = null;
+    } else if (args.is(i, "type")) wantedType = args.text(i + 1).toLowerCase();
+    else {
+      replies.raw(ErrorReplies.SYNTAX);
+      return;
+    }
+  }
+  const found: string[] = [];
+  const next = session.server.keyspace.scan(cursor, count, (key, keyType) => {
+    if ((pattern === null || globMatch(pattern, key)) && (wantedType === null || wantedType === keyType)) found.push(key);
+  });
+  replies.arrayHeader(2);
+  replies.bulkText(String(next));
+  replies.arrayHeader(found.length);
+  for (const key of found) replies.bulkText(key);
+}
+
 function dbsize(session: Session): void {
   replies.integer(session.server.keyspace.size);
 }
@@ -162,6 +219,10 @@ const NO_KEYS = [0, 0, 0] as const;
 /** The key space commands. */
 export const keyCommands: readonly CommandSpec[] = [
   { name: "del", arity: -2, flags: WRITE, keys: [1, -1, 1], run: del },
+  { name: "unlink", arity: -2, flags: WRITE_FAST, keys: [1, -1, 1], run: del },
+  { name: "type", arity: 2, flags: READ_FAST, keys: ONE_KEY, run: type },
+  { name: "rename", arity: 3, flags: WRITE, keys: [1, 2, 1], run: rename },
+  { name: "scan", arity: -2, flags: ["readonly"], keys: NO_KEYS, run: scan },
   { name: "exists", arity: -2, flags: READ_FAST, keys: [1, -1, 1], run: exists },
   { name: "expire", arity: -3, flags: WRITE_FAST, keys: ONE_KEY, run: expire },
   { name: "pexpire", arity: -3, flags: WRITE_FAST, keys: ONE_KEY, run: pexpire },

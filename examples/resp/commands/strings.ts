@@ -1,12 +1,16 @@
 /**
  * String commands: GET, SET (NX, XX, GET, EX, PX, EXAT, PXAT, KEEPTTL),
- * GETSET, MGET, MSET, APPEND, STRLEN, INCR, DECR, INCRBY, DECRBY.
+ * SETEX, PSETEX, SETNX, GETSET, GETDEL, MGET, MSET, APPEND, STRLEN, INCR,
+ * DECR, INCRBY, DECRBY, INCRBYFLOAT. Against a key holding another type
+ * they reply `-WRONGTYPE` (MGET answers nil for it; SET replaces it).
  */
 
 import type { Args } from "../args";
 import { ErrorReplies, arityError, expireTimeError } from "../errors";
+import { parseFloatText } from "../floats";
 import { INT64_MAX, INT64_MIN, type Int64, addInt64, parseInteger } from "../integers";
-import { type Keyspace, valueStart } from "../keyspace";
+import { type Keyspace, WRONG_TYPE, type WrongType, valueStart } from "../keyspace";
+import { addExtended, formatExtended, parseExtended } from "../long-double";
 import { Replies, replies } from "../reply";
 import type { Session } from "../session";
 import type { CommandSpec } from "./table";
@@ -52,8 +56,8 @@ export function absoluteExpiry(args: Args, index: number, unit: 1 | 1000, relati
   return Number(at);
 }
 
-/** The entry of the key in argument `i`, or undefined (see `Keyspace.get`). */
-function lookup(keyspace: Keyspace, args: Args, i: number): Buffer | undefined {
+/** The entry of the key in argument `i`, undefined, or WRONG_TYPE (see `Keyspace.get`). */
+function lookup(keyspace: Keyspace, args: Args, i: number): Buffer | undefined | WrongType {
   return keyspace.get(args.buffer(i), args.start(i), args.end(i));
 }
 
@@ -62,9 +66,10 @@ function store(keyspace: Keyspace, args: Args, i: number, value: Uint8Array, sta
   keyspace.set(args.buffer(i), args.start(i), args.end(i), value, start, end, keepExpiry);
 }
 
-/** Replies with the value of an entry whose key is argument `i`, or nil. */
-function replyValue(entry: Buffer | undefined, args: Args, i: number): void {
+/** Replies with the value of an entry whose key is argument `i`, nil, or `-WRONGTYPE`. */
+function replyValue(entry: Buffer | undefined | WrongType, args: Args, i: number): void {
   if (entry === undefined) replies.nil();
+  else if (entry === WRONG_TYPE) replies.raw(ErrorReplies.WRONGTYPE);
   else replies.encodedValue(entry, args.length(i));
 }
 
@@ -101,7 +106,10 @@ function set(session: Session, args: Args): void {
     at = expiry;
   }
   const old = lookup(keyspace, args, 1);
-  if ((flags & GET) !== 0) replyValue(old, args, 1);
+  if ((flags & GET) !== 0) {
+    replyValue(old, args, 1);
+    if (old === WRONG_TYPE) return;
+  }
   if (((flags & NX) !== 0 && old !== undefined) || ((flags & XX) !== 0 && old === undefined)) {
     if ((flags & GET) === 0) replies.nil();
     return;
@@ -118,14 +126,18 @@ function get(session: Session, args: Args): void {
 function getset(session: Session, args: Args): void {
   const keyspace = session.server.keyspace;
   // The reply first: storing may rewrite the old entry in place.
-  replyValue(lookup(keyspace, args, 1), args, 1);
-  store(keyspace, args, 1, args.buffer(2), args.start(2), args.end(2));
+  const old = lookup(keyspace, args, 1);
+  replyValue(old, args, 1);
+  if (old !== WRONG_TYPE) store(keyspace, args, 1, args.buffer(2), args.start(2), args.end(2));
 }
 
 function mget(session: Session, args: Args): void {
   const keyspace = session.server.keyspace;
   replies.arrayHeader(args.count - 1);
-  for (let i = 1; i < args.count; i++) replyValue(lookup(keyspace, args, i), args, i);
+  for (let i = 1; i < args.count; i++) {
+    const entry = lookup(keyspace, args, i);
+    replyValue(entry === WRONG_TYPE ? undefined : entry, args, i);
+  }
 }
 
 function mset(session: Session, args: Args): void {
@@ -142,6 +154,10 @@ function append(session: Session, args: Args): void {
   const keyspace = session.server.keyspace;
   const old = lookup(keyspace, args, 1);
   const added = args.length(2);
+  if (old === WRONG_TYPE) {
+    replies.raw(ErrorReplies.WRONGTYPE);
+    return;
+  }
   if (old === undefined) {
     store(keyspace, args, 1, args.buffer(2), args.start(2), args.end(2));
     replies.integer(added);
@@ -163,7 +179,8 @@ function append(session: Session, args: Args): void {
 
 function strlen(session: Session, args: Args): void {
   const entry = lookup(session.server.keyspace, args, 1);
-  replies.integer(entry === undefined ? 0 : entry.length - valueStart(entry, args.length(1)) - 2);
+  if (entry === WRONG_TYPE) replies.raw(ErrorReplies.WRONGTYPE);
+  else replies.integer(entry === undefined ? 0 : entry.length - valueStart(entry, args.length(1)) - 2);
 }
 
 /** INCRBY's core: adds `delta` to the integer stored at the key in argument 1 (0 if none), keeping its expiry time. */
@@ -171,6 +188,10 @@ function incrementBy(session: Session, args: Args, delta: Int64): void {
   const keyspace = session.server.keyspace;
   const old = lookup(keyspace, args, 1);
   let current: Int64 = 0;
+  if (old === WRONG_TYPE) {
+    replies.raw(ErrorReplies.WRONGTYPE);
+    return;
+  }
   if (old !== undefined) {
     const parsed = parseInteger(old, valueStart(old, args.length(1)), old.length - 2);
     if (parsed === null) {
@@ -210,6 +231,76 @@ function decrby(session: Session, args: Args): void {
   else incrementBy(session, args, -delta);
 }
 
+/** SETEX and PSETEX: SET with EX or PX, the time before the value. */
+function setWithExpiry(session: Session, args: Args, unit: 1 | 1000, error: Buffer): void {
+  const at = absoluteExpiry(args, 2, unit, true, error);
+  if (at === null) return;
+  const keyspace = session.server.keyspace;
+  store(keyspace, args, 1, args.buffer(3), args.start(3), args.end(3));
+  keyspace.setExpiry(args.buffer(1), args.start(1), args.end(1), at);
+  replies.raw(Replies.OK);
+}
+
+const SETEX_ERROR = expireTimeError("setex");
+const PSETEX_ERROR = expireTimeError("psetex");
+
+function setex(session: Session, args: Args): void {
+  setWithExpiry(session, args, 1000, SETEX_ERROR);
+}
+
+function psetex(session: Session, args: Args): void {
+  setWithExpiry(session, args, 1, PSETEX_ERROR);
+}
+
+function setnx(session: Session, args: Args): void {
+  const keyspace = session.server.keyspace;
+  if (keyspace.typeOf(args.buffer(1), args.start(1), args.end(1)) !== "none") {
+    replies.raw(Replies.ZERO);
+    return;
+  }
+  store(keyspace, args, 1, args.buffer(2), args.start(2), args.end(2));
+  replies.raw(Replies.ONE);
+}
+
+function getdel(session: Session, args: Args): void {
+  const keyspace = session.server.keyspace;
+  const old = lookup(keyspace, args, 1);
+  replyValue(old, args, 1);
+  if (old !== undefined && old !== WRONG_TYPE) keyspace.delete(args.buffer(1), args.start(1), args.end(1));
+}
+
+/**
+ * INCRBYFLOAT: adds a float to the number stored at the key, keeping its
+ * expiry time, in C's long double as Redis does (`long-double.ts`), and
+ * stores and replies the sum as Redis prints it.
+ */
+function incrbyfloat(session: Session, args: Args): void {
+  const keyspace = session.server.keyspace;
+  const old = lookup(keyspace, args, 1);
+  if (old === WRONG_TYPE) {
+    replies.raw(ErrorReplies.WRONGTYPE);
+    return;
+  }
+  const currentText = old === undefined ? "0" : old.toString("latin1", valueStart(old, args.length(1)), old.length - 2);
+  const deltaText = args.text(2);
+  const current = parseFloatText(currentText);
+  const delta = parseFloatText(deltaText);
+  if (current === null || delta === null) {
+    replies.raw(ErrorReplies.NOT_FLOAT);
+    return;
+  }
+  const a = Number.isFinite(current) ? parseExtended(currentText) : null;
+  const b = Number.isFinite(delta) ? parseExtended(deltaText) : null;
+  const sum = a === null || b === null ? null : addExtended(a, b);
+  if (sum === null) {
+    replies.raw(ErrorReplies.NAN_OR_INFINITY);
+    return;
+  }
+  const text = Buffer.from(formatExtended(sum), "latin1");
+  store(keyspace, args, 1, text, 0, text.length, true);
+  replies.bulk(text, 0, text.length);
+}
+
 const MSET_ARITY = arityError("mset");
 
 const READ = ["readonly", "fast"] as const;
@@ -230,4 +321,9 @@ export const stringCommands: readonly CommandSpec[] = [
   { name: "decr", arity: 2, flags: WRITE_FAST, keys: ONE_KEY, run: decr },
   { name: "incrby", arity: 3, flags: WRITE_FAST, keys: ONE_KEY, run: incrby },
   { name: "decrby", arity: 3, flags: WRITE_FAST, keys: ONE_KEY, run: decrby },
+  { name: "incrbyfloat", arity: 3, flags: WRITE_FAST, keys: ONE_KEY, run: incrbyfloat },
+  { name: "setex", arity: 4, flags: WRITE, keys: ONE_KEY, run: setex },
+  { name: "psetex", arity: 4, flags: WRITE, keys: ONE_KEY, run: psetex },
+  { name: "setnx", arity: 3, flags: WRITE_FAST, keys: ONE_KEY, run: setnx },
+  { name: "getdel", arity: 2, flags: ["write", "fast"], keys: ONE_KEY, run: getdel },
 ];
