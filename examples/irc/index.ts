@@ -2,7 +2,8 @@
  * Entry point of the irc example for `npm start` / `npm run example -- irc`.
  * Its flags are declared in flags.ts (`--password`, `--motd`, `--ping-interval`,
  * `--ping-timeout`, `--recvq`, `--flood-burst`, `--flood-rate`,
- * `--close-timeout`) and read here.
+ * `--close-timeout`, `--redis`, `--server-name`, `--network`,
+ * `--presence-timeout`) and read here.
  */
 
 import { readFileSync } from "node:fs";
@@ -36,6 +37,10 @@ export function optionsFromFlags(flags: Record<string, string>): IrcServerOption
     floodBurst: count("flood-burst", flags["flood-burst"]),
     floodRate: count("flood-rate", flags["flood-rate"]),
     closeTimeout: seconds("close-timeout", flags["close-timeout"]),
+    presenceTimeout: seconds("presence-timeout", flags["presence-timeout"]),
+    serverName: flags["server-name"],
+    networkName: flags.network,
+    redis: flags.redis,
   };
   if (flags.password !== undefined) options.password = flags.password;
   const motd = flags.motd;
