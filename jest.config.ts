@@ -19,7 +19,7 @@ const config: Config = {
     {
       displayName: "standard",
       testEnvironment: "node",
-      roots: ["<rootDir>/packages", "<rootDir>/examples"],
+      roots: ["<rootDir>/packages", "<rootDir>/examples", "<rootDir>/test-support"],
       testMatch: ["**/*.test.ts"],
       testPathIgnorePatterns: ["/node_modules/", "/dist/"],
       moduleNameMapper,

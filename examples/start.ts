@@ -1,61 +1,39 @@
 /**
- * `npm start`: starts every example server. `npm run example -- <name>
- * [--port N] [--host H] [--maildir DIR]`: starts one. Each prints
- * `listening <name> <host>:<port>`; SIGINT/SIGTERM close them gracefully.
+ * `npm start [-- flags]`: starts every example server. `npm run example --
+ * <name> [flags]`: starts one. `--help` lists the flags of each (from the
+ * tables in cli/common-flags.ts and each example's flags.ts); a mistake on
+ * the command line is reported, naming the flag, with exit status 2. Each
+ * server prints `listening <name> <host>:<port>`; SIGINT/SIGTERM close them
+ * gracefully.
  */
 
-import { type Example, type RunningExample, examples } from "./registry";
+import { FlagError } from "./cli/flag-error";
+import { type Command, parseCommandLine } from "./cli/parse-command-line";
+import { type RunningExample, examples } from "./registry";
 
-interface Plan {
-  example: Example;
-  port: number;
-  host: string;
-  flags: Record<string, string>;
-}
-
-function usage(): never {
-  const names = examples.map((e) => e.name).join("|");
-  process.stderr.write(`usage: npm run example -- <${names}> [--port N] [--host H] [--maildir DIR]\n`);
-  process.exit(2);
-}
-
-function parse(argv: string[]): Plan[] {
-  const only = argv[0] === "--only";
-  const args = only ? argv.slice(1) : argv;
-  const flags: Record<string, string> = {};
-  let name: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg.startsWith("--")) {
-      const value = args[i + 1];
-      if (value === undefined) usage();
-      flags[arg.slice(2)] = value;
-      i++;
-    } else if (name === undefined) name = arg;
-    else usage();
+function commandLine(): Command {
+  try {
+    return parseCommandLine(process.argv.slice(2), examples);
+  } catch (error) {
+    if (!(error instanceof FlagError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
   }
-  const host = flags.host ?? "127.0.0.1";
-  if (only) {
-    const example = examples.find((e) => e.name === name);
-    if (example === undefined) usage();
-    const port = flags.port === undefined ? example.defaultPort : Number(flags.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) usage();
-    return [{ example, port, host, flags }];
-  }
-  const chosen = examples.filter((e) => e.inStart);
-  return (chosen.length > 0 ? chosen : examples).map((example) => ({ example, port: example.defaultPort, host, flags }));
 }
 
 async function main(): Promise<void> {
-  const plans = parse(process.argv.slice(2));
+  const command = commandLine();
+  if (command.kind === "help") {
+    process.stdout.write(command.text);
+    return;
+  }
   const running: RunningExample[] = [];
-  for (const { example, port, host, flags } of plans) {
-    const server = await example.start({ port, host, flags });
+  for (const { example, options } of command.plans) {
+    const server = await example.start(options);
     running.push(server);
-    const address = server.address;
-    const actualPort = address?.port ?? port;
-    process.stdout.write(`listening ${example.name} ${host}:${actualPort}\n`);
-    process.stdout.write(`  try: ${example.hint(host, actualPort)}\n`);
+    const port = server.address?.port ?? options.port;
+    process.stdout.write(`listening ${example.name} ${options.host}:${port}\n`);
+    process.stdout.write(`  try: ${example.hint(options.host, port)}\n`);
   }
   let stopping = false;
   const stop = (): void => {
@@ -70,5 +48,5 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+  process.exit(error instanceof FlagError ? 2 : 1);
 });

@@ -10,7 +10,7 @@ import type { NodeRow } from "../harness";
 import { CollectingChat, collectingFramers } from "../counting";
 
 /** Keeps pieces with asynchat's own pair of helpers. */
-class WithAppendData extends CollectingChat {
+export class WithAppendData extends CollectingChat {
   override collectIncomingData(data: Buffer): void {
     this.appendData(data);
   }

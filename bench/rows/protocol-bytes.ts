@@ -9,7 +9,8 @@ import { feedAndCount } from "../counting";
 import type { NodeRow } from "../harness";
 import { bulkLength } from "../scenarios/resp";
 
-class Lines extends Protocol {
+/** CRLF lines as Buffers (also measured with diagnostics subscribers, `protocol-diagnostics.ts`). */
+export class Lines extends Protocol {
   frames = 0;
   bytes = 0;
 
@@ -20,7 +21,8 @@ class Lines extends Protocol {
   }
 }
 
-class Resp extends Protocol {
+/** RESP: a header state and a byte-count body state; two changes of state per message. */
+export class Resp extends Protocol {
   frames = 0;
   bytes = 0;
   need = 0;

@@ -41,9 +41,12 @@ export class EchoChannel extends AsyncChat {
   }
 }
 
-/** Starts the echo server; resolves once it listens. */
-export async function startEcho(port: number, host: string): Promise<ChatServer<EchoChannel>> {
-  const server = new ChatServer(EchoChannel);
+/**
+ * Starts the echo server; resolves once it listens.
+ * @param options `maxConnections` (default `ChatServer`'s)
+ */
+export async function startEcho(port: number, host: string, options: { maxConnections?: number } = {}): Promise<ChatServer<EchoChannel>> {
+  const server = new ChatServer(EchoChannel, options);
   await server.listen(port, host);
   return server;
 }

@@ -1,6 +1,7 @@
 /**
  * Entry point of the http example for `npm start` / `npm run example -- http`.
- * Flags: `--root DIR` serves another folder under `/static/`.
+ * Its flags are declared in flags.ts (`--root DIR` serves another folder
+ * under `/static/`) and read here.
  */
 
 import { existsSync } from "node:fs";
@@ -28,7 +29,7 @@ export function defaultStaticRoot(): string {
 /** Starts the http example server; resolves once it listens. */
 export async function start(options: ExampleOptions): Promise<RunningExample> {
   const root = options.flags.root ?? defaultStaticRoot();
-  const server = new HttpServer(exampleRoutes(root));
+  const server = new HttpServer(exampleRoutes(root), { maxConnections: options.maxConnections });
   await server.listen(options.port, options.host);
   return {
     get address() {

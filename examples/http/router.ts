@@ -34,6 +34,25 @@ export const METHOD_NOT_ALLOWED = 405;
 /** {@link Router.find}: a parameter is not valid percent-encoding. */
 export const BAD_PATH = 400;
 
+/** The order methods are listed in an `Allow` field; others follow, sorted. */
+const METHOD_ORDER = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+/** The methods of some routes as an `Allow` list: HEAD wherever GET is, and OPTIONS (answered by the router itself). */
+function allowList(methods: Iterable<string>): string[] {
+  const names = new Set(methods);
+  if (names.has("GET")) names.add("HEAD");
+  names.add("OPTIONS");
+  const known = METHOD_ORDER.filter((m) => names.has(m));
+  const others = [...names].filter((m) => !METHOD_ORDER.includes(m)).sort();
+  return [...known, ...others];
+}
+
+/** A handler answering OPTIONS with 200, the `Allow` field and no body (RFC 9110 §9.3.7). */
+function optionsHandler(allow: readonly string[]): RouteHandler {
+  const response: HttpResponse = { status: 200, headers: { Allow: allow.join(", ") }, body: "" };
+  return () => response;
+}
+
 function decode(segment: string): string | null {
   if (segment.indexOf("%") < 0) return segment;
   try {
@@ -119,8 +138,12 @@ export class Router {
   /**
    * The handler for `request`, with `request.params` set; or
    * {@link NOT_FOUND}, {@link METHOD_NOT_ALLOWED} or {@link BAD_PATH}.
+   * OPTIONS is answered by the router unless a route has its own handler:
+   * `OPTIONS *` with every method the server answers, `OPTIONS /path` with
+   * the methods of that path, both 200 with `Allow`.
    */
   find(request: HttpRequest): RouteHandler | number {
+    if (request.path === "*") return optionsHandler(this.#allMethods());
     const exact = this.#exact.get(request.path);
     if (exact !== undefined) return pick(exact, request.method);
     if (this.#patterns.length === 0) return NOT_FOUND;
@@ -136,7 +159,7 @@ export class Router {
     return NOT_FOUND;
   }
 
-  /** The methods the routes of `path` answer (for the Allow field of a 405), or an empty list. */
+  /** The methods the routes of `path` answer, OPTIONS included (for the Allow field of a 405), or an empty list. */
   allowed(path: string): string[] {
     let methods = this.#exact.get(path);
     if (methods === undefined) {
@@ -144,15 +167,22 @@ export class Router {
       methods = this.#patterns.find((route) => match(route, parts) !== undefined)?.methods;
     }
     if (methods === undefined) return [];
-    const names = [...methods.keys()];
-    if (methods.has("GET") && !methods.has("HEAD")) names.push("HEAD");
-    return names;
+    return allowList(methods.keys());
+  }
+
+  /** Every method some route answers, as an `Allow` list (for `OPTIONS *`). */
+  #allMethods(): string[] {
+    const names: string[] = [];
+    for (const methods of this.#exact.values()) names.push(...methods.keys());
+    for (const route of this.#patterns) names.push(...route.methods.keys());
+    return allowList(names);
   }
 }
 
 function pick(methods: Map<string, RouteHandler>, method: string): RouteHandler | number {
   const handler = methods.get(method) ?? (method === "HEAD" ? methods.get("GET") : undefined);
-  return handler ?? METHOD_NOT_ALLOWED;
+  if (handler !== undefined) return handler;
+  return method === "OPTIONS" ? optionsHandler(allowList(methods.keys())) : METHOD_NOT_ALLOWED;
 }
 
 /**

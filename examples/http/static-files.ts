@@ -1,12 +1,14 @@
 /**
  * Serving a folder: a route handler that answers GET and HEAD with the
- * files under a root directory. The body is the file's `fs.createReadStream`,
- * queued as a producer: the channel pulls the next piece only when the
- * socket has room, so a slow client holds one piece in memory, not the file.
+ * files under a root directory: finding the file safely (inside the root,
+ * no hidden files, folders and their index). The answer itself (validators,
+ * ranges, compression, a `FileProducer` read only as the socket has room)
+ * is `fileResponse`'s.
  */
 
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { fileResponse } from "./file-response";
 import type { HttpRequest } from "./request";
 import { type HttpResponse, text } from "./response";
 import type { RouteHandler } from "./router";
@@ -38,6 +40,12 @@ export interface StaticOptions {
   index?: string;
   /** Bytes read from the file at a time (the size of each piece queued). Default 64 KiB. */
   readSize?: number;
+  /**
+   * Compress text files (text/*, JSON, JavaScript, XML, SVG, wasm) of at
+   * least 1 KiB with gzip, deflate or br when the client's
+   * `Accept-Encoding` accepts one (never a range). Default true.
+   */
+  compress?: boolean;
 }
 
 const NOT_FOUND = text(404, "404 Not Found\n");
@@ -47,12 +55,22 @@ const NOT_FOUND = text(404, "404 Not Found\n");
  * (`router.get("/static/*", serveStatic(dir))`): the rest of the path,
  * percent-decoded, names the file. Paths that leave the root (`..`,
  * symbolic links pointing outside it) and hidden files (a segment starting
- * with `.`) are 404; a directory serves its index file, and a directory
- * asked for without its final slash is redirected (301) to it.
+ * with `.`) are 404, as is a file asked for with a final slash; a directory
+ * serves its index file, and a directory asked for without its final slash
+ * is redirected (301) to it.
+ *
+ * Each file answer carries `ETag` (size and modification time),
+ * `Last-Modified` and `Accept-Ranges: bytes`. Conditional requests are
+ * evaluated as RFC 9110 §13.2.2 says (`If-None-Match` / `If-Modified-Since`
+ * give 304, `If-Match` / `If-Unmodified-Since` 412), then a GET's `Range`
+ * (subject to `If-Range`): one range is a 206 with `Content-Range`, several
+ * a 206 `multipart/byteranges`, none satisfiable a 416 with
+ * `Content-Range: bytes *\/<size>`; a malformed `Range` is ignored.
  */
 export function serveStatic(root: string, options: StaticOptions = {}): RouteHandler {
   const index = options.index ?? "index.html";
   const readSize = options.readSize ?? 64 * 1024;
+  const compress = options.compress ?? true;
   const absoluteRoot = path.resolve(root);
   let realRoot: Promise<string> | null = null;
 
@@ -72,7 +90,8 @@ export function serveStatic(root: string, options: StaticOptions = {}): RouteHan
     let handle = await openFile(real);
     if (handle === null) return NOT_FOUND;
     let stat = await handle.stat();
-    if (stat.isDirectory()) {
+    const folder = stat.isDirectory();
+    if (folder) {
       await handle.close();
       if (!request.path.endsWith("/")) {
         return { status: 301, headers: { Location: `${request.path}/${request.query ? `?${request.query}` : ""}` }, body: "" };
@@ -82,21 +101,13 @@ export function serveStatic(root: string, options: StaticOptions = {}): RouteHan
       if (handle === null) return NOT_FOUND;
       stat = await handle.stat();
     }
-    if (!stat.isFile()) {
+    // A file is not a folder: "/static/hello.txt/" names nothing.
+    if (!stat.isFile() || (!folder && request.path.endsWith("/"))) {
       await handle.close();
       return NOT_FOUND;
     }
-    const headers = {
-      "Content-Type": CONTENT_TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream",
-      "Last-Modified": stat.mtime.toUTCString(),
-    };
-    if (request.method === "HEAD" || stat.size === 0) {
-      await handle.close();
-      return { status: 200, headers, body: null, length: stat.size };
-    }
-    // Read exactly the size announced, even if the file grows meanwhile.
-    const body = fs.createReadStream("", { fd: handle, start: 0, end: stat.size - 1, highWaterMark: readSize });
-    return { status: 200, headers, body, length: stat.size };
+    const contentType = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream";
+    return fileResponse(request, handle, stat, contentType, { readSize, compress });
   };
 }
 

@@ -11,8 +11,14 @@ import { MAX_LINE_CONTENT, formatMessage } from "./message";
 export interface Transport {
   /** Queue output. */
   push(data: string | Uint8Array): void;
-  /** Close once queued output is written. */
-  closeWhenDone(): void;
+  /**
+   * Sends a last line after everything queued, then ends the connection
+   * gracefully: half-closes it once the line has left and drops whatever the
+   * peer still sends until it closes too (a lingering close, so a peer that
+   * is still sending gets the line instead of a reset). {@link close} ends it
+   * at once.
+   */
+  hangUp(lastLine: string): void;
   /** Close now, dropping queued output. */
   close(): void;
   /** Bytes queued and not yet taken by the peer. */
@@ -51,6 +57,8 @@ export class Client {
   password: string | null = null;
   /** Whether registration has completed (001 was sent). */
   registered = false;
+  /** The away message (AWAY), or null when it is here. */
+  away: string | null = null;
   /** User mode `+i`: hidden from WHO by mask to those who share no channel with it. */
   invisible = false;
   /** A `CAP LS`/`CAP REQ` holds registration back until `CAP END`. */
@@ -86,6 +94,11 @@ export class Client {
   /** `nick!user@host`, the source of what it says. */
   get prefix(): string {
     return `${this.nick ?? "*"}!${this.username ?? "*"}@${this.host}`;
+  }
+
+  /** The server numerics sent to it come from. */
+  get serverName(): string {
+    return this.#serverName;
   }
 
   /** Its nickname, or `*` before it has one (the first parameter of numerics). */
@@ -146,9 +159,10 @@ export class Client {
   }
 
   /**
-   * Sends `ERROR :Closing Link: ...` and closes the connection once what is
-   * queued has been written, or after `closeTimeout` ms at the latest. With
-   * `flush` false it closes at once, dropping queued output.
+   * Sends `ERROR :Closing Link: ...` after what is queued and hangs up (see
+   * {@link Transport.hangUp}); the connection is closed when the peer closes
+   * its side, or after `closeTimeout` ms at the latest. With `flush` false
+   * it closes at once, dropping queued output.
    */
   disconnect(reason: string, flush = true): void {
     const transport = this.#transport;
@@ -156,8 +170,7 @@ export class Client {
       transport.close();
       return;
     }
-    transport.push(formatMessage(null, "ERROR", [], `Closing Link: ${this.host} (${reason})`));
-    transport.closeWhenDone();
+    transport.hangUp(formatMessage(null, "ERROR", [], `Closing Link: ${this.host} (${reason})`));
     setTimeout(() => transport.close(), this.#closeTimeout).unref();
   }
 }

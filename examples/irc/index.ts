@@ -1,8 +1,7 @@
 /**
  * Entry point of the irc example for `npm start` / `npm run example -- irc`.
- * Flags: `--password SECRET` (clients must send PASS), `--motd FILE` (the
- * message of the day; `--motd none` for 422), `--ping-interval SECONDS` and
- * `--ping-timeout SECONDS`.
+ * Its flags are declared in flags.ts (`--password`, `--motd`, `--ping-interval`,
+ * `--ping-timeout`) and read here.
  */
 
 import { readFileSync } from "node:fs";
@@ -35,5 +34,5 @@ export function optionsFromFlags(flags: Record<string, string>): IrcServerOption
 
 /** Starts the irc example server; resolves once it listens. */
 export async function start(options: ExampleOptions): Promise<RunningExample> {
-  return startIrcServer(options.port, options.host, optionsFromFlags(options.flags));
+  return startIrcServer(options.port, options.host, { ...optionsFromFlags(options.flags), maxConnections: options.maxConnections });
 }

@@ -5,6 +5,7 @@
 
 import type { AddressInfo } from "node:net";
 import { ChatServer } from "@asynchat/core";
+import type { DeploymentOptions } from "../deployment";
 import { Network } from "./network";
 import { IrcConnection } from "./protocol";
 import { type IrcServerOptions, resolveSettings } from "./settings";
@@ -17,14 +18,16 @@ export class IrcServer {
 
   /**
    * @param options limits, intervals, password and MOTD, see {@link IrcServerOptions}
+   * @param deployment the PROXY protocol behind a balancer, see {@link DeploymentOptions}
    * @throws TypeError or RangeError for a bad option
    */
-  constructor(options: IrcServerOptions = {}) {
+  constructor(options: IrcServerOptions = {}, deployment: DeploymentOptions = {}) {
     const network = new Network(resolveSettings(options));
     this.network = network;
     this.#server = new ChatServer((socket) => new IrcConnection(socket, network), {
       maxConnections: network.settings.maxConnections,
       refuseMessage: "ERROR :Closing Link: too many connections\r\n",
+      ...deployment,
     });
   }
 
@@ -38,6 +41,11 @@ export class IrcServer {
     return this.#server.listen(port, host);
   }
 
+  /** Stops accepting connections; the clients stay until {@link close} (a rolling restart's first step). */
+  stopListening(): void {
+    this.#server.stopListening();
+  }
+
   /** Tells every client the server is shutting down, lets their output drain, and stops. */
   async close(): Promise<void> {
     this.network.quitAll("Server shutting down");
@@ -46,8 +54,8 @@ export class IrcServer {
 }
 
 /** Creates an IRC server and starts it listening; resolves once it accepts connections. */
-export async function startIrcServer(port: number, host: string, options: IrcServerOptions = {}): Promise<IrcServer> {
-  const server = new IrcServer(options);
+export async function startIrcServer(port: number, host: string, options: IrcServerOptions = {}, deployment: DeploymentOptions = {}): Promise<IrcServer> {
+  const server = new IrcServer(options, deployment);
   await server.listen(port, host);
   return server;
 }

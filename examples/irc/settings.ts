@@ -2,6 +2,8 @@
  * The server's options, their defaults and their validation.
  */
 
+import { MAX_LINE_BYTES } from "./message";
+
 /** Options of the IRC server; every limit has a default. */
 export interface IrcServerOptions {
   /** The server's name, the source of its numerics. Default `irc.local`. */
@@ -18,6 +20,14 @@ export interface IrcServerOptions {
   pingTimeout?: number;
   /** Milliseconds a connection has to complete registration (NICK and USER). Default 60 s. */
   registrationTimeout?: number;
+  /**
+   * The receive queue: bytes of input a client may have sent that are not yet
+   * a complete line. Past it the client is disconnected with "Excess Flood",
+   * without the rest being read into memory. At least 512 (one line); default
+   * 8192, as InspIRCd's `recvq`. Lines longer than 510 bytes but within it are
+   * answered 417 and the client carries on.
+   */
+  maxReceiveQueue?: number;
   /** Lines a client may send at once before the flood limit applies. Default 20. */
   floodBurst?: number;
   /** Lines a second a client may send in the long run; beyond it: "Excess Flood" and disconnect. Default 4. */
@@ -53,6 +63,7 @@ export const DEFAULT_SETTINGS: IrcSettings = Object.freeze({
   pingInterval: 90_000,
   pingTimeout: 60_000,
   registrationTimeout: 60_000,
+  maxReceiveQueue: 8192,
   floodBurst: 20,
   floodRate: 4,
   maxConnections: 1000,
@@ -66,6 +77,7 @@ const NUMERIC_KEYS = [
   "pingInterval",
   "pingTimeout",
   "registrationTimeout",
+  "maxReceiveQueue",
   "floodBurst",
   "floodRate",
   "maxConnections",
@@ -83,6 +95,9 @@ export function resolveSettings(options: IrcServerOptions = {}): IrcSettings {
     if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
       throw new RangeError(`options.${key} must be a finite number > 0, got ${String(value)}`);
     }
+  }
+  if (!Number.isInteger(settings.maxReceiveQueue) || settings.maxReceiveQueue < MAX_LINE_BYTES) {
+    throw new RangeError(`options.maxReceiveQueue must be an integer >= ${MAX_LINE_BYTES} (one line), got ${String(settings.maxReceiveQueue)}`);
   }
   for (const key of ["serverName", "networkName"] as const) {
     const value = settings[key];

@@ -18,7 +18,6 @@
  * `-ERR Protocol error: ...` and the connection is closed once it is sent.
  */
 
-import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { type FrameRejection, Protocol, onClose, onOverflow, onBytes, onTerminator } from "@asynchat/decorators";
 import { Args } from "./args";
@@ -37,8 +36,7 @@ const scan = new PipelineScan(args);
 
 const EMPTY = Buffer.alloc(0);
 
-function peerOf(socket: Duplex): string {
-  const { remoteAddress, remotePort } = socket as Partial<Socket>;
+function peerOf({ remoteAddress, remotePort }: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string {
   return remoteAddress === undefined ? "?" : `${remoteAddress}:${remotePort ?? 0}`;
 }
 
@@ -95,7 +93,7 @@ export class RespConnection extends Protocol implements Session, ReplySink {
     });
     this.server = server;
     this.id = server.nextClientId();
-    this.peer = peerOf(socket);
+    this.peer = peerOf(this); // the PROXY header's client when the server takes them
     this.local = localOf(socket);
     this.authenticated = settings.requirePass === null;
     server.sessions.add(this);

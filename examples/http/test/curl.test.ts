@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describeWithPeers } from "../../../test-support/peers";
-import { type TestServer, makeFiles, randomBytes, startServer } from "./helpers";
+import { type TestServer, makeFiles, parseByteranges, randomBytes, startServer } from "./helpers";
 
 interface CurlResult {
   stdout: Buffer;
@@ -91,5 +91,83 @@ describeWithPeers("curl", "the http example with curl", () => {
     const { stdout, stderr } = await curl(["-v", "-H", "Transfer-Encoding: chunked", "--data-binary", "chunked from curl", `${t.url}/echo`]);
     expect(stderr).toMatch(/> Transfer-Encoding: chunked/);
     expect(stdout.toString()).toBe("chunked from curl");
+  });
+});
+
+describeWithPeers("curl", "static files with curl: ranges, conditional requests, OPTIONS", () => {
+  let t: TestServer;
+  const letters = "0123456789abcdefghijklmnopqrstuvwxyz\n";
+  const files = makeFiles({ "letters.txt": letters });
+
+  beforeAll(async () => {
+    t = await startServer({}, files.root);
+  });
+
+  afterAll(async () => {
+    await t.server.close();
+    files.cleanup();
+  });
+
+  /** The value of a response field in curl's `-v` trace. */
+  function field(stderr: string, name: string): string | undefined {
+    return new RegExp(`^< ${name}: ([^\\r\\n]*)`, "im").exec(stderr)?.[1];
+  }
+
+  it("gets one range with -r: 206 and those bytes", async () => {
+    const { stdout, stderr } = await curl(["-v", "-r", "10-15", `${t.url}/static/letters.txt`]);
+    expect(stderr).toMatch(/< HTTP\/1\.1 206 Partial Content/);
+    expect(field(stderr, "Content-Range")).toBe(`bytes 10-15/${letters.length}`);
+    expect(stdout.toString()).toBe("abcdef");
+  });
+
+  it("gets several ranges with -r as multipart/byteranges", async () => {
+    const { stdout, stderr } = await curl(["-v", "-r", "0-1,-2", `${t.url}/static/letters.txt`]);
+    const parts = parseByteranges(field(stderr, "Content-Type")!, stdout);
+    expect(parts.map((p) => [p.range, p.data.toString()])).toEqual([
+      [`bytes 0-1/${letters.length}`, "01"],
+      [`bytes 35-36/${letters.length}`, "z\n"],
+    ]);
+  });
+
+  it("gets 416 with Content-Range bytes */length for a range past the end", async () => {
+    const { stderr } = await curl(["-v", "-r", "100-200", `${t.url}/static/letters.txt`]);
+    expect(stderr).toMatch(/< HTTP\/1\.1 416 Range Not Satisfiable/);
+    expect(field(stderr, "Content-Range")).toBe(`bytes */${letters.length}`);
+  });
+
+  it("gets 304 for -z (If-Modified-Since) with the file's date, and for --etag-compare with its saved ETag", async () => {
+    const first = await curl(["-v", "-o", "/dev/null", `${t.url}/static/letters.txt`]);
+    const lastModified = field(first.stderr, "Last-Modified")!;
+    const byDate = await curl(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-z", lastModified, `${t.url}/static/letters.txt`]);
+    expect(byDate.stdout.toString()).toBe("304");
+    const etagFile = path.join(files.root, "etag.txt");
+    await curl(["-o", "/dev/null", "--etag-save", etagFile, `${t.url}/static/letters.txt`]);
+    expect(fs.readFileSync(etagFile, "utf8").trim()).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
+    const byTag = await curl(["-v", "-o", "/dev/null", "-w", "%{http_code}", "--etag-compare", etagFile, `${t.url}/static/letters.txt`]);
+    expect(byTag.stderr).toMatch(/> If-None-Match: "/);
+    expect(byTag.stdout.toString()).toBe("304");
+  });
+
+  it("gets 404 for a file path with a final slash", async () => {
+    const { stdout } = await curl(["-s", "-o", "/dev/null", "-w", "%{http_code}", `${t.url}/static/letters.txt/`]);
+    expect(stdout.toString()).toBe("404");
+  });
+
+  it("gets a compressed page with --compressed and decodes it to the file", async () => {
+    const page = "<p>curl decodes what the server compressed.</p>\n".repeat(200);
+    fs.writeFileSync(path.join(files.root, "page.html"), page);
+    const { stdout, stderr } = await curl(["-v", "--compressed", `${t.url}/static/page.html`]);
+    expect(stderr).toMatch(/> Accept-Encoding: .*gzip/);
+    expect(field(stderr, "Content-Encoding")).toMatch(/^(br|gzip|deflate)$/);
+    expect(field(stderr, "Vary")).toBe("Accept-Encoding");
+    expect(stdout.toString()).toBe(page);
+  });
+
+  it("gets 200 and Allow for OPTIONS * (--request-target)", async () => {
+    const { stdout, stderr } = await curl(["-v", "-X", "OPTIONS", "--request-target", "*", `${t.url}/`]);
+    expect(stderr).toMatch(/> OPTIONS \* HTTP\/1\.1/);
+    expect(stderr).toMatch(/< HTTP\/1\.1 200 OK/);
+    expect(field(stderr, "Allow")).toBe("GET, HEAD, POST, PUT, OPTIONS");
+    expect(stdout.length).toBe(0);
   });
 });

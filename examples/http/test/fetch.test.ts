@@ -120,7 +120,7 @@ describe("the http example with fetch", () => {
     expect(await missing.text()).toBe("404 Not Found\n");
     const wrong = await fetch(`${t.url}/`, { method: "DELETE" });
     expect(wrong.status).toBe(405);
-    expect(wrong.headers.get("allow")).toBe("GET, HEAD");
+    expect(wrong.headers.get("allow")).toBe("GET, HEAD, OPTIONS");
     await wrong.arrayBuffer();
   });
 

@@ -177,3 +177,27 @@ export function statuses(data: Buffer, heads: boolean[] = []): number[] {
 export function withoutDates(data: Buffer): string {
   return data.toString("latin1").replace(/\r\nDate: [^\r]*\r\n/g, "\r\nDate: -\r\n");
 }
+
+/** The parts of a multipart/byteranges body: each part's fields and bytes. */
+export function parseByteranges(contentType: string, body: Buffer): Array<{ range: string; type: string; data: Buffer }> {
+  const boundary = /boundary=([^;\s]+)/.exec(contentType)?.[1];
+  if (boundary === undefined) throw new Error(`no boundary in ${contentType}`);
+  const delimiter = Buffer.from(`\r\n--${boundary}`);
+  const parts: Array<{ range: string; type: string; data: Buffer }> = [];
+  let pos = body.indexOf(delimiter);
+  if (pos !== 0) throw new Error("the body does not start with the first delimiter");
+  for (;;) {
+    pos += delimiter.length;
+    if (body.toString("latin1", pos, pos + 4) === "--\r\n") {
+      if (pos + 4 !== body.length) throw new Error("bytes after the closing delimiter");
+      return parts;
+    }
+    const headEnd = body.indexOf("\r\n\r\n", pos);
+    const head = body.toString("latin1", pos + 2, headEnd);
+    const fields = Object.fromEntries(head.split("\r\n").map((line) => [line.slice(0, line.indexOf(":")).toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]));
+    const next = body.indexOf(delimiter, headEnd + 4);
+    if (next < 0) throw new Error("unterminated part");
+    parts.push({ range: fields["content-range"]!, type: fields["content-type"]!, data: body.subarray(headEnd + 4, next) });
+    pos = next;
+  }
+}

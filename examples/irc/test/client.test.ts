@@ -17,7 +17,8 @@ class FakeTransport implements Transport {
     this.queuedOutput += Buffer.byteLength(text);
   }
 
-  closeWhenDone(): void {
+  hangUp(lastLine: string): void {
+    this.push(lastLine);
     this.closing = true;
   }
 
@@ -49,7 +50,7 @@ it("reports a send queue past its limit once, after the send, and sends nothing 
   expect(transport.pushed).toHaveLength(2);
 });
 
-it("sends ERROR, closes when done, and closes anyway once the close timeout has passed", () => {
+it("sends ERROR, hangs up, and closes anyway once the close timeout has passed", () => {
   jest.useFakeTimers();
   const transport = new FakeTransport();
   const client = makeClient(transport);

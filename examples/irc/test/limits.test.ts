@@ -1,10 +1,11 @@
 /**
- * The limits, over raw sockets: the 512-byte line, the flood limit, the
+ * The limits, over raw sockets: the 512-byte line, the receive queue, the flood limit, the
  * keep-alive PING timeout, the registration deadline, the connection cap
  * and the send queue.
  */
 
 import { numeric, testServer } from "./raw-client";
+import { resolveSettings } from "../settings";
 
 describe("the 512-byte line limit", () => {
   let irc: Awaited<ReturnType<typeof testServer>>;
@@ -13,24 +14,23 @@ describe("the 512-byte line limit", () => {
   });
   afterAll(() => irc.stop());
 
-  it("rejects a 10,000-byte line with 417 and keeps the connection working", async () => {
+  it("rejects a 5,000-byte line with 417 and keeps the connection working", async () => {
     const c = await irc.client("longline");
-    c.sendRaw(`PRIVMSG longline :${"x".repeat(10_000)}\r\nPING :still-here\r\n`);
+    c.sendRaw(`PRIVMSG longline :${"x".repeat(5000)}\r\nPING :still-here\r\n`);
     expect(await c.expect(numeric("417"))).toBe(":irc.local 417 longline :Input line was too long");
     await c.expect(/ PONG irc\.local :still-here$/);
     c.send("JOIN #afterwards");
     await c.expect(/ JOIN #afterwards$/);
   });
 
-  it("answers 417 as soon as a line passes the limit, before it has ended", async () => {
-    const c = await irc.client("endless");
-    c.sendRaw(`PRIVMSG endless :${"y".repeat(2000)}`);
+  it("answers 417 for a line that fills the receive queue exactly, and carries on", async () => {
+    const c = await irc.client("fullq");
+    const line = `PRIVMSG fullq :${"q".repeat(8192 - "PRIVMSG fullq :".length)}`;
+    expect(Buffer.byteLength(line)).toBe(8192);
+    c.sendRaw(`${line}\r\nPING :after-full\r\n`);
     await c.expect(numeric("417"));
-    // The rest of the line is dropped as it comes, up to its line ending.
-    c.sendRaw(`${"y".repeat(100_000)}\nPING :recovered\r\n`);
-    await c.expect(/ PONG irc\.local :recovered$/);
+    await c.expect(/ PONG irc\.local :after-full$/);
   });
-
   it("accepts a line of exactly 510 bytes before CR LF and rejects one of 511", async () => {
     const c = await irc.client("edge");
     const exactly = `PING :${"a".repeat(510 - "PING :".length)}`;
@@ -50,6 +50,44 @@ describe("the 512-byte line limit", () => {
     await c.expect(numeric("417"));
     c.send(`PING :${"é".repeat(250)}`);
     await c.expect(/ PONG irc\.local :é+$/);
+  });
+});
+
+describe("the receive queue", () => {
+  let irc: Awaited<ReturnType<typeof testServer>>;
+  beforeAll(async () => {
+    irc = await testServer({ maxReceiveQueue: 2048 });
+  });
+  afterAll(() => irc.stop());
+
+  it("disconnects with Excess Flood a client whose unfinished line passes the receive queue, before it ends, and its peers see the QUIT", async () => {
+    const peer = await irc.client("recvwatch");
+    const flooder = await irc.client("recvflood");
+    for (const c of [peer, flooder]) {
+      c.send("JOIN #recvq");
+      await c.expect(numeric("366"));
+    }
+    // 2049 bytes and no line ending: the server must not wait for the end of the line.
+    flooder.sendRaw(`PRIVMSG #recvq :${"z".repeat(2049 - "PRIVMSG #recvq :".length)}`);
+    expect(await flooder.expect(/^ERROR /)).toBe("ERROR :Closing Link: 127.0.0.1 (Excess Flood)");
+    await flooder.waitForClose();
+    expect(await peer.expect(/ QUIT /)).toBe(":recvflood!~recvflood@127.0.0.1 QUIT :Excess Flood");
+    expect(peer.lines.filter((line) => line.includes("zzz"))).toEqual([]);
+  });
+
+  it("keeps a client whose unfinished line stays within the receive queue", async () => {
+    const c = await irc.client("recvok");
+    c.sendRaw(`PRIVMSG recvok :${"o".repeat(2048 - "PRIVMSG recvok :".length)}`);
+    c.sendRaw("\r\nPING :kept\r\n");
+    await c.expect(numeric("417"));
+    await c.expect(/ PONG irc\.local :kept$/);
+    expect(c.closed).toBe(false);
+  });
+
+  it("refuses a receive queue smaller than one line", () => {
+    expect(() => resolveSettings({ maxReceiveQueue: 511 })).toThrow(/options\.maxReceiveQueue/);
+    expect(() => resolveSettings({ maxReceiveQueue: 1024.5 })).toThrow(/options\.maxReceiveQueue/);
+    expect(resolveSettings({}).maxReceiveQueue).toBe(8192);
   });
 });
 
@@ -158,7 +196,7 @@ describe("connection and output limits", () => {
   });
 
   it("drops a client whose queued output passes the send queue limit", async () => {
-    const irc = await testServer({ maxSendQueue: 1000, floodBurst: 100 });
+    const irc = await testServer({ maxSendQueue: 2000, floodBurst: 100 });
     try {
       const talker = await irc.client("talker");
       const listener = await irc.client("listener");

@@ -4,6 +4,14 @@
  */
 
 export { AsyncChat, type AsyncChatEvents } from "./channel/async-chat";
+export {
+  DiagnosticsChannelName,
+  publishStateChange,
+  type ChannelErrorMessage,
+  type ChannelMessage,
+  type ProtocolStateMessage,
+} from "./channel/diagnostics";
+export { formatUnhandledError, type UnhandledErrorReporter } from "./channel/failure-report";
 export { DEFAULT_CHANNEL_OPTIONS, type AsyncChatOptions } from "./channel/options";
 export {
   PlaintextAfterStartTlsError,
@@ -53,6 +61,7 @@ export {
 export {
   ChatServer,
   createServer,
+  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_SERVER_IDLE_TIMEOUT,
   type ChatServerEvents,
   type ChatServerOptions,
@@ -78,3 +87,14 @@ export {
   type ProxyHeaderResult,
   type ProxyTlv,
 } from "./proxy";
+export { DEFAULT_PROXY_HEADER_TIMEOUT, type ProxyProtocolOptions } from "./net/proxy-acceptor";
+export {
+  ClusterPrimary,
+  parseWorkerCount,
+  runClusterWorker,
+  serveCluster,
+  type ClusterOptions,
+  type ClusterPrimaryEvents,
+  type ClusterServer,
+  type ServeClusterOptions,
+} from "./net/cluster";

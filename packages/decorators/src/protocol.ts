@@ -20,6 +20,7 @@ import {
   describeValue,
   findBareLineEndingInFrame,
   normalizeTerminator,
+  publishStateChange,
 } from "@asynchat/core";
 import { ProtocolErrorCode, ProtocolStateError } from "./errors";
 import { type Budget, type CompiledState, DEFAULT_MAX_LENGTH, type Machine, compileProtocol } from "./machine/compile";
@@ -210,6 +211,11 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
     }
   }
 
+  /** A class with `@onError` methods has handled its failures: nothing is reported then. */
+  protected override reportUnhandledError(error: Error): void {
+    if (this.#machine.lifecycle.error.length === 0) super.reportUnhandledError(error);
+  }
+
   /**
    * A frame was rejected (too long, a bare line ending, a budget): the
    * partial frame is dropped, and the `@onOverflow` methods decide (reply and
@@ -217,6 +223,16 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
    * one, the default closes.
    */
   override handleFrameTooLong(error: FrameTooLongError): void {
+    this.#reject(error);
+  }
+
+  /** A frame held a bare CR or LF in a `{ lineEndings: "crlf" }` state: as {@link handleFrameTooLong}. */
+  override handleBareLineEnding(error: BareLineEndingError): void {
+    this.#reject(error);
+  }
+
+  /** A frame took its state's budget past a limit: as {@link handleFrameTooLong}. */
+  override handleBudgetExceeded(error: BudgetExceededError): void {
     this.#reject(error);
   }
 
@@ -459,8 +475,9 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
 
   /** Emits `state` for a change of state, once the new state's terminator is in force. */
   #announce(previous: CompiledState | null, state: CompiledState): void {
-    if (previous !== state && previous !== null && this.#events().listenerCount("state") > 0) {
-      this.#events().emit("state", { from: previous.name, to: state.name });
+    if (previous !== state && previous !== null) {
+      if (this.#events().listenerCount("state") > 0) this.#events().emit("state", { from: previous.name, to: state.name });
+      publishStateChange(this, previous.name, state.name);
     }
   }
 
@@ -495,7 +512,8 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
     const handlers = this.#machine.lifecycle.overflow;
     if (handlers.length === 0) {
       if (error instanceof FrameTooLongError) super.handleFrameTooLong(error);
-      else this.handleError(error);
+      else if (error instanceof BareLineEndingError) super.handleBareLineEnding(error);
+      else super.handleBudgetExceeded(error);
       return;
     }
     let next: unknown;
@@ -506,10 +524,9 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
     this.#afterRejection = next;
   }
 
-  /** Rejects a frame this class found wrong (the core reports its own over-long frames). */
+  /** Rejects a frame this class found wrong through the core's hooks (the core reports its own over-long frames). */
   #rejectAndReport(error: FrameRejection): void {
-    this.#reject(error);
-    this.#events().emit("error", error);
+    this.rejectFrame(error);
   }
 
   /** Rejects a complete frame (bare line ending, budget) and moves on as `@onOverflow` says. */

@@ -32,7 +32,10 @@ import { CLOSE_MARKER, OutputFifo, type OutputMarker, STARTTLS_MARKER } from "..
 import { type Producer, type ProducerChunk, type ProducerSource, toProducer } from "../producers/producer";
 import { type NormalTerminator, type Terminator, normalizeTerminator } from "../terminator";
 import { type BudgetUse, type FrameBudget, type RunningBudget, startRunningBudget } from "./frame-budget";
+import { closeChannel, errorChannel, openChannel } from "./diagnostics";
+import { deliverReport, isExpectedFailure, serverRoute } from "./failure-report";
 import { type AsyncChatOptions, lineEndingPolicy, resolveChannelOptions } from "./options";
+import { type RemotePeer, remotePeerOf } from "../net/remote-peer";
 import { PlaintextAfterStartTlsError, type StartTlsOptions, TlsUpgradeError, upgradeToTls } from "./tls-upgrade";
 
 /** A TLS upgrade under way: queued until the plaintext before it is written, then handshaking. */
@@ -176,6 +179,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   #budget: RunningBudget | null = null;
   #framesEnded = 0;
   #framesEndedAtTimer = -1;
+  /** Set by the default handleError: the failure being handled reached it (no override took it over). */
+  #errorReachedDefault = false;
 
   /**
    * Forwards the framer's calls to a channel. One class for every channel
@@ -241,12 +246,37 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     // Subclasses written asynchat-style get asynchat's exact collectIncomingData pieces;
     // those that take ranges themselves (Protocol) get them without the copy that costs.
     this.#framer.coalesceHeld = this.handleFrameData === AsyncChat.prototype.handleFrameData;
-    if (socket !== undefined && socket !== null) this.#bind(socket);
+    if (socket !== undefined && socket !== null) {
+      this.#bind(socket);
+      this.#remotePeer();
+    }
   }
 
   /** The socket this channel reads and writes, or null. */
   get socket(): Duplex | null {
     return this.#socket;
+  }
+
+  /**
+   * The client's IP address: the one its PROXY protocol header named when
+   * the server takes them (`proxyProtocol`), else the socket's
+   * `remoteAddress`. Kept once known, so it is still there after close;
+   * undefined without a connected network socket.
+   */
+  get remoteAddress(): string | undefined {
+    return this.#remotePeer()?.address;
+  }
+
+  /** The client's port, as {@link remoteAddress} says where it comes from. */
+  get remotePort(): number | undefined {
+    return this.#remotePeer()?.port;
+  }
+
+  #peer: RemotePeer | undefined;
+
+  #remotePeer(): RemotePeer | undefined {
+    if (this.#peer === undefined && this.#socket !== null) this.#peer = remotePeerOf(this.#socket);
+    return this.#peer;
   }
 
   /** The options in force, defaults filled in. */
@@ -931,7 +961,22 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * The `error` event is emitted after it returns.
    */
   handleError(_error: Error): void {
+    this.#errorReachedDefault = true;
     this.#invokeHandleClose();
+  }
+
+  /**
+   * A failure from user code or the library (an exception in a callback, a
+   * failed producer) reached the default {@link handleError} and nobody
+   * listens for it: no `error` listener on the channel, no `channelError`
+   * listener on its server. Expected traffic (a peer's reset, a limit, a
+   * timeout, a failed handshake) never comes here. Default: hand it to the
+   * server's `unhandledErrors` reporter, or print it once on stderr (the
+   * channel's class, its peer, the error's name, message and stack). The
+   * channel closes all the same.
+   */
+  protected reportUnhandledError(error: Error): void {
+    deliverReport(serverRoute(this)?.reporter ?? "stderr", error, this, this.#socket);
   }
 
   /**
@@ -975,6 +1020,20 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * Default: nothing. `Protocol` uses it to move on to the next state.
    */
   handleDiscardedFrameEnd(): void {}
+
+  /**
+   * Rejects the current frame as the library does with its own limits:
+   * the hook for the error's kind ({@link handleFrameTooLong},
+   * {@link handleBareLineEnding} or {@link handleBudgetExceeded}) decides, a
+   * throw there fails the channel, then the `error` event. For subclasses
+   * that check frames themselves (`Protocol` does, per state); the caller
+   * drops the rest of the frame.
+   */
+  protected rejectFrame(error: FrameTooLongError | BareLineEndingError | BudgetExceededError): void {
+    if (error instanceof FrameTooLongError) this.#rejectFrame(error, this.handleFrameTooLong);
+    else if (error instanceof BareLineEndingError) this.#rejectFrame(error, this.handleBareLineEnding);
+    else this.#rejectFrame(error, this.handleBudgetExceeded);
+  }
 
   /**
    * Reports a failure of this channel as the library does: `handleError`
@@ -1049,6 +1108,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   }
 
   #emitError(error: Error): void {
+    if (errorChannel.hasSubscribers) errorChannel.publish({ channel: this, error });
     (this as unknown as EventEmitter<AsyncChatEvents>).emit("error", error);
   }
 
@@ -1056,6 +1116,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     if (this.#closeEmitted) return;
     this.#closeEmitted = true;
     if (this.#state !== CLOSED) this.#shutDown();
+    // Only a channel that announced its opening announces its close, so the two can be counted.
+    if (this.#connected && closeChannel.hasSubscribers) closeChannel.publish({ channel: this });
     this.#emit("close");
   }
 
@@ -1087,7 +1149,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       this.handleRead(typeof data === "string" ? Buffer.from(data) : data);
     });
     this.#listen(socket, "end", () => this.#onEnd());
-    this.#listen(socket, "error", (error: Error) => this.#fail(error));
+    // The socket's own errors (a reset, a broken pipe) are the peer's doing, never reported as bugs.
+    this.#listen(socket, "error", (error: Error) => this.#fail(error, true));
     this.#listen(socket, "close", () => this.#onSocketClose());
     this.#listen(socket, "drain", () => {
       this.#blocked = false;
@@ -1213,6 +1276,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   #onConnected(): void {
     if (this.#connected || this.#state === CLOSED) return;
     this.#connected = true;
+    if (openChannel.hasSubscribers) openChannel.publish({ channel: this });
     try {
       this.handleConnect();
     } catch (error) {
@@ -1265,20 +1329,51 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       this.handleClose();
     } catch (error) {
       this.close();
-      this.#emitError(asError(error));
+      const failure = asError(error);
+      this.#emitError(failure);
+      this.#reportIfUnheard(failure);
     }
   }
 
-  #fail(error: unknown): void {
+  /**
+   * A failure of this channel: `handleError` (default: close), then the
+   * `error` event; then, if it is a bug nobody handled, the report.
+   * `fromPeer`: the socket reported it (a reset), which is never a bug.
+   */
+  #fail(error: unknown, fromPeer = false): void {
     // Not `instanceof Error` alone: a socket error from another realm would lose its code.
     const failure = asError(error);
     this.#flushDeferred();
+    this.#errorReachedDefault = false;
+    let reachedDefault: boolean;
     try {
       this.handleError(failure);
+      reachedDefault = this.#errorReachedDefault;
     } catch {
+      // An override that throws has not handled the failure either.
+      reachedDefault = true;
       this.close();
     }
     this.#emitError(failure);
+    if (reachedDefault && !fromPeer && !isExpectedFailure(failure)) this.#reportIfUnheard(failure);
+  }
+
+  /** Reports a failure from user code or the library unless a listener of the channel or its server takes it. */
+  #reportIfUnheard(failure: Error): void {
+    const route = serverRoute(this);
+    const emitter = this as unknown as EventEmitter<AsyncChatEvents>;
+    let listeners = emitter.listenerCount("error");
+    if (route !== undefined) {
+      if (route.heard()) return;
+      if (emitter.listeners("error").includes(route.forwarder as (error: Error) => void)) listeners--;
+    }
+    if (listeners > 0) return;
+    try {
+      this.reportUnhandledError(failure);
+    } catch (thrown) {
+      // A report must not take the process down; print what went wrong with it instead.
+      deliverReport("stderr", asError(thrown), this, this.#socket);
+    }
   }
 
   #overflow(length: number): void {

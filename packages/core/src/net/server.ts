@@ -9,17 +9,23 @@ import type { Duplex } from "node:stream";
 import * as tls from "node:tls";
 import EventEmitter from "eventemitter3";
 import type { AsyncChat } from "../channel/async-chat";
+import { type UnhandledErrorReporter, isReporter, setServerRoute } from "../channel/failure-report";
 import type { AsyncChatOptions } from "../channel/options";
 import { asError, invalidArgType, invalidArgValue } from "../errors";
+import { upgradeToTls } from "../channel/tls-upgrade";
+import type { ProxyHeaderError } from "../proxy/errors";
 import { type ChannelFactory, makeChannel, validateChannelFactory } from "./channel-factory";
+import { ProxyAcceptor, type ProxyProtocolOptions } from "./proxy-acceptor";
+import { proxiedPeerOf, setProxiedPeer } from "./remote-peer";
 
 /** Options of a {@link ChatServer}. */
-export interface ChatServerOptions {
+export interface ChatServerOptions<C = any> {
   /** Options for each channel made from a channel class (a factory function sets its own). */
   channelOptions?: AsyncChatOptions;
   /**
    * Most connections held at once; a connection beyond it is refused: sent
-   * `refuseMessage` (if any) and closed, and `refused` is emitted. Default 10,000.
+   * `refuseMessage` (if any) and closed, and `refused` is emitted. Default
+   * {@link DEFAULT_MAX_CONNECTIONS} (10,000).
    */
   maxConnections?: number;
   /** What a refused connection is told before it is closed, e.g. `"421 Too many connections\r\n"`. */
@@ -39,7 +45,30 @@ export interface ChatServerOptions {
    * does not hold a connection for ever; 0 leaves such channels without one.
    */
   idleTimeout?: number;
+  /**
+   * Where a channel's failure goes when it is a bug nobody handled (an
+   * exception from user code or the library, with no `error` listener on the
+   * channel, no `channelError` listener here and no `handleError` override
+   * that takes it): `"stderr"` (default) prints it once, with the channel's
+   * class, the peer and the stack; a function receives it instead;
+   * `"ignore"` drops it. Expected traffic (resets, limits, timeouts, failed
+   * handshakes) is never reported. The channel closes either way.
+   */
+  unhandledErrors?: UnhandledErrorReporter<C>;
+  /**
+   * Require a PROXY protocol header (v1 or v2, HAProxy's specification) at
+   * the start of every connection, read before anything else (before the
+   * TLS handshake on a TLS listener): the channel's `remoteAddress` and
+   * `remotePort` become the client's. Only trusted sources may connect
+   * (loopback unless `trustedSources` says otherwise); a missing, malformed,
+   * over-long or late header closes the connection without a reply and
+   * emits `proxyError`. `true` for the defaults, or {@link ProxyProtocolOptions}.
+   */
+  proxyProtocol?: boolean | ProxyProtocolOptions;
 }
+
+/** The connection limit of a {@link ChatServer} given no `maxConnections`: 10,000. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
 
 /** The idle timeout {@link ChatServer} gives accepted channels that have none: 10 minutes. */
 export const DEFAULT_SERVER_IDLE_TIMEOUT = 600_000;
@@ -70,6 +99,8 @@ export interface ChatServerEvents<C> {
   error: [error: Error];
   /** The server is closed and every channel with it. */
   close: [];
+  /** With `proxyProtocol`: a connection was dropped before it became a channel (untrusted, bad, late header). */
+  proxyError: [error: ProxyHeaderError, socket: net.Socket];
 }
 
 /**
@@ -84,31 +115,44 @@ export interface ChatServerEvents<C> {
  */
 export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitter<ChatServerEvents<C>> {
   readonly #factory: ChannelFactory<C>;
-  readonly #options: ChatServerOptions;
+  readonly #options: ChatServerOptions<C>;
+  readonly #reporter: UnhandledErrorReporter<C>;
   readonly #server: net.Server;
   readonly #channels = new Set<C>();
   readonly #maxConnections: number;
   readonly #idleTimeout: number;
   #closing: Promise<void> | null = null;
+  readonly #proxy: ProxyAcceptor | null = null;
 
   /**
    * @param channel a subclass of AsyncChat (made as `new channel(socket, options.channelOptions)`)
    *   or a function `(socket) => channel`
    * @param options see {@link ChatServerOptions}
    */
-  constructor(channel: ChannelFactory<C>, options: ChatServerOptions = {}) {
+  constructor(channel: ChannelFactory<C>, options: ChatServerOptions<C> = {}) {
     super();
     validateChannelFactory(channel);
     this.#factory = channel;
     this.#options = options;
-    const max = options.maxConnections ?? 10_000;
+    const max = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     if (typeof max !== "number" || !(max >= 1)) throw invalidArgValue("options.maxConnections", "must be a number >= 1", max);
     this.#maxConnections = max;
     const idle = options.idleTimeout ?? DEFAULT_SERVER_IDLE_TIMEOUT;
     if (typeof idle !== "number" || Number.isNaN(idle) || idle < 0) throw invalidArgValue("options.idleTimeout", "must be a number >= 0", idle);
     this.#idleTimeout = idle;
+    const reporter = options.unhandledErrors ?? "stderr";
+    if (!isReporter(reporter)) throw invalidArgType("options.unhandledErrors", '"stderr", "ignore" or a function', reporter);
+    this.#reporter = reporter;
     const onSocket = (socket: net.Socket): void => this.#accept(socket);
-    if (options.tls !== undefined) {
+    if (options.proxyProtocol !== undefined && options.proxyProtocol !== false) {
+      // The header comes before TLS: listen in plaintext, read it, then start TLS (#acceptProxied).
+      const proxy = new ProxyAcceptor(options.proxyProtocol, {
+        accepted: (socket, _header, rest) => this.#acceptProxied(socket, rest),
+        rejected: (socket, error) => this.#emit("proxyError", error, socket),
+      });
+      this.#proxy = proxy;
+      this.#server = net.createServer({ allowHalfOpen: true }, (socket) => (this.#closing === null ? proxy.accept(socket) : socket.destroy()));
+    } else if (options.tls !== undefined) {
       this.#server = tls.createServer(
         // Not allowHalfOpen here: a peer that ends its side during the handshake must be dropped,
         // not kept half-open until the handshake timeout. #accept allows it once the handshake is done.
@@ -160,6 +204,16 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
   }
 
   /**
+   * Stops accepting connections; the live channels carry on until
+   * {@link close}. Under `node:cluster` this takes the worker out of the
+   * primary's round robin, so a rolling restart can let the connections it
+   * already accepted send their first request before it closes them.
+   */
+  stopListening(): void {
+    if (this.#server.listening) this.#server.close();
+  }
+
+  /**
    * Closes the server. Gracefully by default: stop accepting, let each
    * channel finish writing what is queued, resolve when all are closed
    * (channels still open after the timeout are destroyed). With
@@ -172,6 +226,7 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
     }
     const graceful = options.graceful ?? true;
     const timeout = options.timeout ?? this.#options.closeTimeout ?? 10_000;
+    this.#proxy?.destroyPending();
     this.#closing = new Promise<void>((resolve) => {
       const listenerClosed = new Promise<void>((done) => {
         if (this.#server.listening) this.#server.close(() => done());
@@ -228,8 +283,30 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
     if (channel.idleTimeout === 0 && this.#idleTimeout > 0) channel.idleTimeout = this.#idleTimeout;
     this.#channels.add(channel);
     channel.on("close", () => this.#channels.delete(channel));
-    channel.on("error", (error: Error) => this.#emit("channelError", error, channel));
+    const forwarder = (error: Error): void => this.#emit("channelError", error, channel);
+    channel.on("error", forwarder);
+    setServerRoute(channel, { forwarder, heard: () => this.listenerCount("channelError") > 0, reporter: this.#reporter });
     this.#emit("connection", channel);
+  }
+
+  /** A connection whose PROXY header has been read: on to TLS, or straight to a channel. */
+  #acceptProxied(socket: net.Socket, rest: Buffer): void {
+    const tlsOptions = this.#options.tls;
+    if (tlsOptions === undefined) {
+      if (rest.length > 0) socket.unshift(rest);
+      // Flowing again from the next tick, once the channel listens for data.
+      socket.resume();
+      this.#accept(socket);
+      return;
+    }
+    const handshakeTimeout = this.#options.tlsHandshakeTimeout ?? 10_000;
+    const { socket: secure, ready } = upgradeToTls(socket, rest.length > 0 ? [rest] : [], { ...tlsOptions, isServer: true, handshakeTimeout });
+    const client = proxiedPeerOf(socket);
+    if (client !== undefined) setProxiedPeer(secure, client);
+    ready.then(
+      () => this.#accept(secure as unknown as net.Socket),
+      () => socket.destroy(),
+    );
   }
 
   #refuse(socket: net.Socket): void {
@@ -246,6 +323,6 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
 }
 
 /** Shorthand for `new ChatServer(channel, options)`. */
-export function createServer<C extends AsyncChat<any>>(channel: ChannelFactory<C>, options?: ChatServerOptions): ChatServer<C> {
+export function createServer<C extends AsyncChat<any>>(channel: ChannelFactory<C>, options?: ChatServerOptions<C>): ChatServer<C> {
   return new ChatServer(channel, options);
 }
