@@ -18,6 +18,7 @@
  * `-ERR Protocol error: ...` and the connection is closed once it is sent.
  */
 
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { type FrameRejection, Protocol, onClose, onOverflow, onBytes, onTerminator } from "@asynchat/decorators";
 import { Args } from "./args";
