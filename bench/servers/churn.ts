@@ -24,6 +24,9 @@ export async function churnRow(runs: number, requests: number): Promise<Array<Se
     redisPort,
   );
   const figures = { ours: [] as number[], bare: [] as number[], redis: [] as number[] };
+  let oursPeakRss: number | null = null;
+  let barePeakRss: number | null = null;
+  let redisPeakRss: number | null = null;
   const churn = async (port: number): Promise<number> => {
     const output = await run(
       onCore(1, ["redis-benchmark", "-h", "127.0.0.1", "-p", String(port), "-t", "ping_mbulk", "-n", String(requests), "-c", "50", "-k", "0", "--csv"]),
@@ -37,13 +40,14 @@ export async function churnRow(runs: number, requests: number): Promise<Array<Se
       figures.bare.push(await churn(bare.port));
       figures.redis.push(await churn(redis.port));
     }
+    [oursPeakRss, barePeakRss, redisPeakRss] = [ours.peakRss(), bare.peakRss(), redis.peakRss()];
   } finally {
     await Promise.all([ours.stop(), bare.stop(), redis.stop()]);
   }
   const o = median(figures.ours);
   const b = median(figures.bare);
   const p = median(figures.redis);
-  const row = (peerName: string, peer: number, peerRuns: number[], target?: number): ServerResult => ({
+  const row = (peerName: string, peer: number, peerRuns: number[], peerPeakRss: number | null, target?: number): ServerResult => ({
     server: "resp churn",
     test: `PING_MBULK -k 0 -c 50, a connection per request`,
     unit: "requests/s",
@@ -52,9 +56,9 @@ export async function churnRow(runs: number, requests: number): Promise<Array<Se
     peerName,
     ratio: o / peer,
     ...(target === undefined ? {} : { target }),
-    oursPeakRss: ours.peakRss(),
-    peerPeakRss: null,
+    oursPeakRss,
+    peerPeakRss,
     runs: { ours: figures.ours, peer: peerRuns },
   });
-  return [row("bare node:net", b, figures.bare, 0.95), row("redis-server", p, figures.redis)];
+  return [row("bare node:net", b, figures.bare, barePeakRss, 0.95), row("redis-server", p, figures.redis, redisPeakRss)];
 }
