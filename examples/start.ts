@@ -24,6 +24,8 @@ function commandLine(): Command {
 async function main(): Promise<void> {
   const command = commandLine();
   if (command.kind === "help") {
+    // `--help | head` closes the pipe early: that is not an error.
+    process.stdout.on("error", (error: NodeJS.ErrnoException) => process.exit(error.code === "EPIPE" ? 0 : 1));
     process.stdout.write(command.text);
     return;
   }

@@ -17,6 +17,10 @@ import { type Command, parseCommandLine } from "../parse-command-line";
 import type { Example } from "../../registry";
 
 const root = path.join(__dirname, "..", "..", "..");
+
+// Every test spawns node, some several times: give a busy machine room.
+jest.setTimeout(120_000);
+
 const cli = path.join(root, "examples", "dist", "start.js");
 
 interface Run {
