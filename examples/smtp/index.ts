@@ -46,5 +46,5 @@ export async function optionsFromFlags(flags: Record<string, string>): Promise<S
 
 /** Starts the smtp example server; resolves once it listens. */
 export async function start(options: ExampleOptions): Promise<RunningExample> {
-  return startSmtpServer({ ...(await optionsFromFlags(options.flags)), maxConnections: options.maxConnections }, options.port, options.host);
+  return startSmtpServer({ ...(await optionsFromFlags(options.flags)), maxConnections: options.maxConnections }, options.port, options.host, options.deployment);
 }
