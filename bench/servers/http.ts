@@ -8,7 +8,8 @@ import * as path from "node:path";
 import type { ServerResult, SkippedRow } from "./result";
 import { ensureCommand, freePort, median, onCore, run, startServer } from "./processes";
 
-async function load(port: number, seconds: number, useWrk: boolean): Promise<number> {
+/** Requests per second of `GET /` on `port` over `seconds`, the load generator on core 1. */
+export async function load(port: number, seconds: number, useWrk: boolean): Promise<number> {
   const url = `http://127.0.0.1:${port}/`;
   if (useWrk) {
     const output = await run(onCore(1, ["wrk", "-t1", "-c50", `-d${seconds}s`, url]));
