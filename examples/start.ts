@@ -72,5 +72,5 @@ async function startWorkers({ example, options }: Plan): Promise<void> {
 
 main().catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+  process.exit(error instanceof FlagError ? 2 : 1);
 });

@@ -57,6 +57,8 @@ export class Client {
   password: string | null = null;
   /** Whether registration has completed (001 was sent). */
   registered = false;
+  /** The away message (AWAY), or null when it is here. */
+  away: string | null = null;
   /** User mode `+i`: hidden from WHO by mask to those who share no channel with it. */
   invisible = false;
   /** A `CAP LS`/`CAP REQ` holds registration back until `CAP END`. */
@@ -92,6 +94,11 @@ export class Client {
   /** `nick!user@host`, the source of what it says. */
   get prefix(): string {
     return `${this.nick ?? "*"}!${this.username ?? "*"}@${this.host}`;
+  }
+
+  /** The server numerics sent to it come from. */
+  get serverName(): string {
+    return this.#serverName;
   }
 
   /** Its nickname, or `*` before it has one (the first parameter of numerics). */

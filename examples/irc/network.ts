@@ -17,6 +17,9 @@ export class Network {
   readonly createdAt = new Date();
   /** Every connected client, registered or not. */
   readonly clients = new Set<Client>();
+  /** The most registered clients there have been at once (265, 266). */
+  peakUsers = 0;
+  #users = 0;
   readonly #nicks = new Map<string, Client>();
   readonly #channels = new Map<string, Channel>();
 
@@ -38,6 +41,12 @@ export class Network {
   /** Every channel. */
   channels(): IterableIterator<Channel> {
     return this.#channels.values();
+  }
+
+  /** Counts a client that has just registered towards {@link peakUsers}. */
+  registered(): void {
+    this.#users++;
+    if (this.#users > this.peakUsers) this.peakUsers = this.#users;
   }
 
   /** Adds a newly connected client. */
@@ -63,7 +72,8 @@ export class Network {
       channel = new Channel(name);
       this.#channels.set(channel.key, channel);
     }
-    channel.members.set(client, { op: created });
+    channel.members.set(client, { op: created, voice: false });
+    channel.forgetInvite(client.name);
     client.channels.add(channel);
     return channel;
   }
@@ -98,7 +108,10 @@ export class Network {
    */
   quit(client: Client, reason: string, flush = true): void {
     if (client.gone) return;
-    if (client.registered) this.sendToPeers(client, formatMessage(client.prefix, "QUIT", [], reason), false);
+    if (client.registered) {
+      this.sendToPeers(client, formatMessage(client.prefix, "QUIT", [], reason), false);
+      this.#users--;
+    }
     client.gone = true;
     for (const channel of [...client.channels]) this.leave(client, channel);
     if (client.nick !== null && this.#nicks.get(foldName(client.nick)) === client) this.#nicks.delete(foldName(client.nick));

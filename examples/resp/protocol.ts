@@ -18,6 +18,7 @@
  * `-ERR Protocol error: ...` and the connection is closed once it is sent.
  */
 
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { type FrameRejection, Protocol, onClose, onOverflow, onBytes, onTerminator } from "@asynchat/decorators";
 import { Args } from "./args";
@@ -40,6 +41,11 @@ function peerOf({ remoteAddress, remotePort }: { remoteAddress?: string | undefi
   return remoteAddress === undefined ? "?" : `${remoteAddress}:${remotePort ?? 0}`;
 }
 
+function localOf(socket: Duplex): string {
+  const { localAddress, localPort } = socket as Partial<Socket>;
+  return localAddress === undefined ? "?" : `${localAddress}:${localPort ?? 0}`;
+}
+
 /** A RESP client connection: frames requests, runs commands, replies. */
 export class RespConnection extends Protocol implements Session, ReplySink {
   /** The longest line (inline command, `*` or `$` header) unless the server sets another. */
@@ -53,6 +59,10 @@ export class RespConnection extends Protocol implements Session, ReplySink {
   readonly server: ServerState;
   /** {@inheritDoc Session.peer} */
   readonly peer: string;
+  /** {@inheritDoc Session.local} */
+  readonly local: string;
+  /** {@inheritDoc Session.authenticated} */
+  authenticated: boolean;
   /** {@inheritDoc Session.connectedAt} */
   readonly connectedAt = Date.now();
 
@@ -85,8 +95,11 @@ export class RespConnection extends Protocol implements Session, ReplySink {
     this.server = server;
     this.id = server.nextClientId();
     this.peer = peerOf(this); // the PROXY header's client when the server takes them
+    this.local = localOf(socket);
+    this.authenticated = settings.requirePass === null;
     server.sessions.add(this);
     server.connectionsReceived++;
+    if (server.sessions.size > server.peakClients) server.peakClients = server.sessions.size;
   }
 
   // ------------------------------------------------------------ states
@@ -189,6 +202,12 @@ export class RespConnection extends Protocol implements Session, ReplySink {
   /** Sends the replies so far, then closes (QUIT). */
   quit(): void {
     this.closeWhenDone();
+  }
+
+  /** Closes at once, replies gathered for it dropped (CLIENT KILL). */
+  kill(): void {
+    replies.forget(this);
+    this.close();
   }
 
   // ------------------------------------------------------------ channel hooks

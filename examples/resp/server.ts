@@ -46,7 +46,10 @@ export async function startRespServer(options: RespServerOptions = {}, deploymen
   });
   const address = await chat.listen(port, host);
   state.port = address.port;
-  const sweep = setInterval(() => state.keyspace.sweep(), settings.sweepInterval);
+  const sweep = setInterval(() => {
+    state.keyspace.sweep();
+    state.sampleOps();
+  }, settings.sweepInterval);
   sweep.unref();
   let closing: Promise<void> | null = null;
   return {

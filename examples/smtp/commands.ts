@@ -1,16 +1,25 @@
 /**
- * The SMTP commands (RFC 5321 section 4.1.1, RFC 3207 STARTTLS), one
- * function each, looked up by verb in one Map. Each replies through the
- * session and returns the next state (`"body"` after an accepted DATA) or
- * nothing to stay on commands.
+ * The SMTP commands (RFC 5321 section 4.1.1, RFC 3207 STARTTLS, RFC 3030
+ * BDAT, RFC 4954 AUTH), one function each, looked up by verb in one Map.
+ * Each replies through the session and returns the next state (`"body"`
+ * after an accepted DATA, `"chunk"` after BDAT, `"authResponse"` during
+ * AUTH), a promise of one (while AUTH checks a password), or nothing to stay
+ * on commands.
  */
 
+import { parseAuthCommand } from "./auth";
 import { isHeloName, parseMailFrom, parseRcptTo } from "./envelope";
 import { REPLY } from "./replies";
 import type { SmtpSession } from "./session";
 
+/** What a command returns: the next state, a promise of going back to commands, or nothing (stay). */
+export type CommandResult = "body" | "chunk" | "authResponse" | Promise<"command"> | undefined;
+
 /** A command: gets the session and the text after the verb (without CRLF). */
-export type Command = (session: SmtpSession, argument: string) => "body" | undefined;
+export type Command = (session: SmtpSession, argument: string) => CommandResult;
+
+/** `BDAT <size> [LAST]`: a size of up to 15 digits (a safe integer). */
+const BDAT_ARGUMENT = /^([0-9]{1,15})(?: +(LAST))? *$/i;
 
 function isBlank(argument: string): boolean {
   return argument.length === 0 || argument.trim().length === 0;
@@ -23,7 +32,7 @@ function greeting(esmtp: boolean): Command {
     if (!isHeloName(name)) return session.refuse(esmtp ? REPLY.ehloSyntax : REPLY.heloSyntax);
     session.helo = name;
     session.esmtp = esmtp;
-    session.transaction = null;
+    session.resetTransaction();
     const { replies } = session.context;
     session.push(esmtp ? (session.secure ? replies.ehloSecure : replies.ehlo) : replies.helo);
     return undefined;
@@ -33,6 +42,7 @@ function greeting(esmtp: boolean): Command {
 const mail: Command = (session, argument) => {
   if (session.helo === null) return session.refuse(REPLY.heloFirst);
   if (session.transaction !== null) return session.refuse(REPLY.nestedMail);
+  if (session.context.requireAuth && session.authenticated === null) return session.refuse(REPLY.authRequired);
   const parsed = parseMailFrom(argument, session.context.maxMessageSize);
   if (typeof parsed === "string") return session.refuse(parsed);
   session.transaction = parsed;
@@ -59,13 +69,40 @@ const data: Command = (session, argument) => {
   if (!isBlank(argument)) return session.refuse(REPLY.noArguments);
   const transaction = session.transaction;
   if (transaction === null) return session.refuse(session.helo === null ? REPLY.heloFirst : REPLY.needMail);
+  if (transaction.chunked) return session.refuse(REPLY.dataAfterBdat);
   if (transaction.recipients.length === 0) return session.refuse(REPLY.needRecipient);
   return session.beginMessage(transaction);
 };
 
+/**
+ * BDAT: the chunk that follows is always read (it cannot be told apart from
+ * commands otherwise) and then answered; without a readable size nothing
+ * after the command can be trusted, so the session ends.
+ */
+const bdat: Command = (session, argument) => {
+  const match = BDAT_ARGUMENT.exec(argument);
+  if (match === null) return session.abandon(REPLY.bdatSyntax);
+  const transaction = session.transaction;
+  const refusal =
+    session.helo === null ? REPLY.heloFirst : transaction === null ? REPLY.needMail : transaction.recipients.length === 0 ? REPLY.needRecipient : null;
+  return session.beginChunk(Number(match[1]), match[2] !== undefined, refusal);
+};
+
+const auth: Command = (session, argument) => {
+  const { authOffer } = session.context;
+  if (authOffer === "off") return session.refuse(REPLY.authNotEnabled);
+  if (authOffer === "tls" && !session.secure) return session.refuse(REPLY.encryptionRequired);
+  if (session.helo === null || !session.esmtp) return session.refuse(REPLY.heloFirst);
+  if (session.authenticated !== null) return session.refuse(REPLY.alreadyAuthenticated);
+  if (session.transaction !== null) return session.refuse(REPLY.authInTransaction);
+  const parsed = parseAuthCommand(argument);
+  if (parsed === null) return session.refuse(REPLY.authSyntax);
+  return session.beginAuth(parsed.mechanism, parsed.initial);
+};
+
 const rset: Command = (session, argument) => {
   if (!isBlank(argument)) return session.refuse(REPLY.noArguments);
-  session.transaction = null;
+  session.resetTransaction();
   session.push(REPLY.ok);
   return undefined;
 };
@@ -109,6 +146,7 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ["MAIL", mail],
   ["RCPT", rcpt],
   ["DATA", data],
+  ["BDAT", bdat],
   ["RSET", rset],
   ["NOOP", noop],
   ["QUIT", quit],
@@ -116,4 +154,5 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ["HELP", help],
   ["EXPN", expn],
   ["STARTTLS", starttls],
+  ["AUTH", auth],
 ]);

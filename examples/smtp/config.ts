@@ -7,8 +7,9 @@
 import * as os from "node:os";
 import * as tls from "node:tls";
 import type { AsyncChatOptions } from "@asynchat/core";
+import type { Authenticator } from "./auth";
 import { Maildir } from "./maildir";
-import { type ServerReplies, serverReplies } from "./replies";
+import { type AuthOffer, type ServerReplies, serverReplies } from "./replies";
 
 /** RFC 5321 section 4.5.3.1.4: the longest command line, CRLF included. */
 export const MAX_COMMAND_LINE = 512;
@@ -50,6 +51,22 @@ export interface SmtpServerOptions {
   closeTimeout?: number;
   /** `fsync` each message before it is renamed into `new/` and acknowledged. Default true. */
   fsync?: boolean;
+  /**
+   * The check behind `AUTH PLAIN` and `AUTH LOGIN` (RFC 4954), e.g.
+   * `(await UsersFile.load(path)).authenticator`. Without it AUTH is not
+   * offered and answered `503 5.5.1`.
+   */
+  authenticate?: Authenticator;
+  /**
+   * Offer AUTH on plaintext connections too. Default false: AUTH is offered
+   * only after STARTTLS, so passwords never cross the network in the clear
+   * (then a certificate is required).
+   */
+  authOverPlaintext?: boolean;
+  /** MAIL FROM is refused with `530 5.7.0` until the client has authenticated (a submission server). Default false. */
+  requireAuth?: boolean;
+  /** Milliseconds a failed AUTH waits before its `535`, which slows down password guessing. Default 1000 (0: none). */
+  authFailureDelay?: number;
 }
 
 /** The defaults of the optional {@link SmtpServerOptions}. */
@@ -64,6 +81,9 @@ export const SMTP_DEFAULTS = Object.freeze({
   maxConnections: 1000,
   closeTimeout: 10_000,
   fsync: true,
+  authOverPlaintext: false,
+  requireAuth: false,
+  authFailureDelay: 1000,
 });
 
 /** What every session of one server shares. */
@@ -88,12 +108,23 @@ export interface SmtpContext {
   readonly tlsHandshakeTimeout: number;
   /** The channel options of each session (timeouts). */
   readonly channelOptions: AsyncChatOptions;
+  /** See {@link SmtpServerOptions.authenticate}; null when AUTH is off. */
+  readonly authenticate: Authenticator | null;
+  /** Where AUTH is offered. */
+  readonly authOffer: AuthOffer;
+  /** See {@link SmtpServerOptions.requireAuth}. */
+  readonly requireAuth: boolean;
+  /** See {@link SmtpServerOptions.authFailureDelay}. */
+  readonly authFailureDelay: number;
   /** The server is shutting down: sessions finish their message and leave, new ones are turned away. */
   closing: boolean;
 }
 
 /** The option `key` (or its default), checked to be a positive integer. */
-export function positiveInteger(options: SmtpServerOptions, key: Exclude<keyof typeof SMTP_DEFAULTS, "fsync">): number {
+export function positiveInteger(
+  options: SmtpServerOptions,
+  key: Exclude<keyof typeof SMTP_DEFAULTS, "fsync" | "authOverPlaintext" | "requireAuth" | "authFailureDelay">,
+): number {
   const value = options[key] ?? SMTP_DEFAULTS[key];
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
     throw new RangeError(`The SMTP server option "${key}" must be a positive integer, got ${String(value)}`);
@@ -110,10 +141,11 @@ export async function createContext(options: SmtpServerOptions): Promise<SmtpCon
   if (!/^[A-Za-z0-9.-]+$/.test(hostname)) throw new RangeError(`The SMTP server option "hostname" must be a domain name, got ${hostname}`);
   const maxMessageSize = positiveInteger(options, "maxMessageSize");
   const secureContext = options.tls === undefined ? null : tls.createSecureContext({ key: options.tls.key, cert: options.tls.cert });
+  const auth = authSettings(options, secureContext !== null);
   const maildir = await Maildir.open(options.maildir, { fsync: options.fsync ?? SMTP_DEFAULTS.fsync });
   return {
     hostname,
-    replies: serverReplies(hostname, maxMessageSize, secureContext !== null),
+    replies: serverReplies(hostname, maxMessageSize, secureContext !== null, auth.authOffer),
     maildir,
     maxMessageSize,
     maxRecipients: positiveInteger(options, "maxRecipients"),
@@ -125,6 +157,27 @@ export async function createContext(options: SmtpServerOptions): Promise<SmtpCon
       idleTimeout: positiveInteger(options, "idleTimeout"),
       frameTimeout: positiveInteger(options, "frameTimeout"),
     },
+    ...auth,
     closing: false,
   };
+}
+
+/** The AUTH part of the context, checked: a configuration in which AUTH could never be used is an error, not a silent "off". */
+function authSettings(options: SmtpServerOptions, tls: boolean): Pick<SmtpContext, "authenticate" | "authOffer" | "requireAuth" | "authFailureDelay"> {
+  const authenticate = options.authenticate ?? null;
+  if (authenticate !== null && typeof authenticate !== "function") {
+    throw new TypeError(`The SMTP server option "authenticate" must be a function, got ${typeof authenticate}`);
+  }
+  const overPlaintext = options.authOverPlaintext ?? SMTP_DEFAULTS.authOverPlaintext;
+  const requireAuth = options.requireAuth ?? SMTP_DEFAULTS.requireAuth;
+  const authFailureDelay = options.authFailureDelay ?? SMTP_DEFAULTS.authFailureDelay;
+  if (typeof authFailureDelay !== "number" || !Number.isSafeInteger(authFailureDelay) || authFailureDelay < 0) {
+    throw new RangeError(`The SMTP server option "authFailureDelay" must be an integer >= 0, got ${String(authFailureDelay)}`);
+  }
+  if (requireAuth && authenticate === null) throw new RangeError('The SMTP server option "requireAuth" needs "authenticate"');
+  if (authenticate !== null && !tls && !overPlaintext) {
+    throw new RangeError('With "authenticate" the SMTP server needs "tls" (AUTH is offered after STARTTLS) or "authOverPlaintext: true"');
+  }
+  const authOffer: AuthOffer = authenticate === null ? "off" : overPlaintext ? "always" : "tls";
+  return { authenticate, authOffer, requireAuth, authFailureDelay };
 }

@@ -28,6 +28,8 @@ const MAX_PATH = 256;
 export class Transaction {
   /** Recipients accepted so far. */
   readonly recipients: string[] = [];
+  /** The body is coming in BDAT chunks (so DATA may not follow). */
+  chunked = false;
 
   /**
    * @param sender the reverse-path, without angle brackets ("" for the null sender `<>`)
@@ -93,9 +95,10 @@ function withoutSourceRoute(path: string): string {
 }
 
 /**
- * Parses the argument of MAIL (`FROM:<sender> [SIZE=n] [BODY=...]`) into a
- * transaction, or returns the error reply: 501 for syntax, 552 for a
- * declared size over `maxMessageSize`, 555 for an unknown parameter.
+ * Parses the argument of MAIL (`FROM:<sender> [SIZE=n] [BODY=...]
+ * [AUTH=...]`) into a transaction, or returns the error reply: 501 for
+ * syntax, 552 for a declared size over `maxMessageSize`, 555 for an unknown
+ * parameter.
  */
 export function parseMailFrom(argument: string, maxMessageSize: number): Transaction | Reply {
   const split = splitPath(argument, "FROM:");
@@ -113,6 +116,9 @@ export function parseMailFrom(argument: string, maxMessageSize: number): Transac
       if (value === null || !/^[0-9]{1,20}$/.test(value)) return REPLY.badSize;
       size = Number(value);
       if (size > maxMessageSize) return REPLY.tooBig;
+    } else if (key === "AUTH") {
+      // RFC 4954 section 5: the identity that submitted the message; accepted (as xtext) and not passed on.
+      if (value === null || !/^(?:<>|[\x21-\x2a\x2c-\x3c\x3e-\x7e]|\+[0-9A-F]{2})+$/.test(value)) return REPLY.mailSyntax;
     } else if (key === "BODY") {
       if (body !== null) return REPLY.duplicateParameter;
       body = value === null ? "" : value.toUpperCase();

@@ -11,10 +11,13 @@ import * as path from "node:path";
 import type { ExampleOptions, RunningExample } from "../registry";
 import type { SmtpServerOptions } from "./config";
 import { startSmtpServer } from "./server";
+import { UsersFile } from "./users";
 
+export type { AuthSessionInfo, Authenticator, Credentials } from "./auth";
 export { SMTP_DEFAULTS, type SmtpServerOptions } from "./config";
 export { SmtpServer, startSmtpServer } from "./server";
 export { SmtpSession } from "./session";
+export { UsersFile, UsersFileError, addUser, hashPassword } from "./users";
 
 /** Where messages go when no `--maildir` is given: `asynchat-smtp-maildir` under the OS temp folder. */
 export const DEFAULT_MAILDIR = path.join(os.tmpdir(), "asynchat-smtp-maildir");
@@ -23,8 +26,8 @@ function flagError(message: string): Error {
   return new Error(`smtp: ${message}`);
 }
 
-/** Turns the command-line flags into server options (reading the certificate files). */
-export async function optionsFromFlags(flags: Record<string, string>): Promise<SmtpServerOptions> {
+/** Turns the command-line flags into server options (reading the certificate and users files). */
+export async function optionsFromFlags(flags: Record<string, string>, switches: ReadonlySet<string> = new Set()): Promise<SmtpServerOptions> {
   const options: SmtpServerOptions = { maildir: flags.maildir ?? DEFAULT_MAILDIR };
   if (flags.cert !== undefined || flags.key !== undefined) {
     if (flags.cert === undefined || flags.key === undefined) throw flagError("--cert and --key must be given together");
@@ -41,10 +44,21 @@ export async function optionsFromFlags(flags: Record<string, string>): Promise<S
     if (!["on", "off", "true", "false", "yes", "no"].includes(value)) throw flagError(`--fsync must be on or off, got ${flags.fsync}`);
     options.fsync = value === "on" || value === "true" || value === "yes";
   }
+  if (flags.users !== undefined) options.authenticate = (await UsersFile.load(flags.users)).authenticator;
+  for (const [flag, option] of [["auth-over-plaintext", "authOverPlaintext"], ["require-auth", "requireAuth"]] as const) {
+    if (!switches.has(flag)) continue;
+    if (flags.users === undefined) throw flagError(`--${flag} needs --users FILE`);
+    options[option] = true;
+  }
+  if (flags["auth-failure-delay"] !== undefined) {
+    const delay = Number(flags["auth-failure-delay"]);
+    if (!Number.isSafeInteger(delay) || delay < 0) throw flagError(`--auth-failure-delay must be a number of milliseconds >= 0, got ${flags["auth-failure-delay"]}`);
+    options.authFailureDelay = delay;
+  }
   return options;
 }
 
 /** Starts the smtp example server; resolves once it listens. */
 export async function start(options: ExampleOptions): Promise<RunningExample> {
-  return startSmtpServer({ ...(await optionsFromFlags(options.flags)), maxConnections: options.maxConnections }, options.port, options.host, options.deployment);
+  return startSmtpServer({ ...(await optionsFromFlags(options.flags, options.switches)), maxConnections: options.maxConnections }, options.port, options.host, options.deployment);
 }

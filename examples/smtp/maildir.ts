@@ -6,7 +6,7 @@
  */
 
 import * as fs from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, open, rename, rm } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -57,6 +57,41 @@ export class Maildir {
   begin(): MaildirDelivery {
     const name = this.uniqueName();
     return new MaildirDelivery(name, path.join(this.root, "tmp", name), path.join(this.root, "new", name), this.#fsync);
+  }
+
+  /**
+   * Delivers a copy of the message file `source` (already in `new/`) for
+   * another recipient: `prefix`, then `source` from byte `skip` on (its own
+   * per-recipient headers left out), through `tmp/` like any message.
+   * Resolves with the new file's path in `new/`.
+   */
+  async deliverCopy(source: string, skip: number, prefix: Buffer): Promise<string> {
+    const name = this.uniqueName();
+    const tmpPath = path.join(this.root, "tmp", name);
+    const newPath = path.join(this.root, "new", name);
+    const from = await open(source, "r");
+    const to = await open(tmpPath, "wx", 0o600).catch(async (error: unknown) => {
+      await from.close();
+      throw error;
+    });
+    try {
+      await to.write(prefix);
+      const buffer = Buffer.allocUnsafe(64 * 1024);
+      for (let position = skip; ; ) {
+        const { bytesRead } = await from.read(buffer, 0, buffer.length, position);
+        if (bytesRead === 0) break;
+        await to.write(buffer, 0, bytesRead);
+        position += bytesRead;
+      }
+      if (this.#fsync) await to.sync();
+      await rename(tmpPath, newPath);
+      return newPath;
+    } catch (error) {
+      await rm(tmpPath, { force: true }).catch(() => undefined);
+      throw error;
+    } finally {
+      await Promise.all([from.close(), to.close()]);
+    }
   }
 }
 

@@ -1,11 +1,13 @@
 /**
- * The body of one message as it arrives after DATA, line by line: the lone
- * "." that ends it, dot-unstuffing, the size limit, and the way to its
- * Maildir file. Nothing is held in memory past {@link FLUSH_BYTES} (the
+ * The body of one message as it arrives, after DATA line by line (the lone
+ * "." that ends it, dot-unstuffing) or in BDAT chunks as they are; the size
+ * limit; the trace headers; and the way to its Maildir file (one per
+ * recipient). Nothing is held in memory past {@link FLUSH_BYTES} (the
  * rest is already on disk) or past the size limit (the rest is counted and
  * dropped).
  */
 
+import { rm } from "node:fs/promises";
 import type { Maildir, MaildirDelivery } from "./maildir";
 
 /** Body bytes gathered in memory before they are written to the message's file. */
@@ -37,15 +39,34 @@ export type Outcome =
   /** Writing it failed (451). */
   | "io-error";
 
+/** The envelope facts a delivered file starts with. */
+export interface TraceHeaders {
+  /** The envelope sender ("" for the null sender), written as `Return-Path: <sender>`. */
+  sender: string;
+  /** The envelope recipients: one file each, each starting with its own `Delivered-To:`. */
+  recipients: readonly string[];
+  /** The `Received:` header (CRLF included), the same in every copy. */
+  received: string;
+}
+
+/** `Return-Path:` and `Delivered-To:` for one recipient's file. */
+function envelopeHeaders(sender: string, recipient: string): Buffer {
+  return Buffer.from(`Return-Path: <${sender}>\r\nDelivered-To: ${recipient}\r\n`, "latin1");
+}
+
 /**
  * One message being received. {@link add} takes each piece of each body
- * line (without its CRLF) as the streamed DATA state delivers it.
+ * line (without its CRLF) as the streamed DATA state delivers it;
+ * {@link addChunk} takes BDAT data as it is.
  */
 export class IncomingMessage {
   /** The queue id, named in the Received header and the 250 reply. */
   readonly id: string;
   readonly #maildir: Maildir;
   readonly #maxSize: number;
+  readonly #trace: TraceHeaders;
+  /** The first recipient's envelope headers, written before the Received header. */
+  readonly #envelope: Buffer;
   #header: Buffer | null;
   #delivery: MaildirDelivery | null = null;
 
@@ -65,13 +86,16 @@ export class IncomingMessage {
   /**
    * @param maildir where the message goes
    * @param id its queue id
-   * @param receivedHeader the trace header written before the body
+   * @param trace the headers written before the body
    * @param maxSize the largest body accepted, in bytes (after unstuffing, CRLFs included)
+   * @param chunked the body comes in BDAT chunks ({@link addChunk}), not after DATA ({@link add})
    */
-  constructor(maildir: Maildir, id: string, receivedHeader: string, maxSize: number) {
+  constructor(maildir: Maildir, id: string, trace: TraceHeaders, maxSize: number, readonly chunked = false) {
     this.#maildir = maildir;
     this.id = id;
-    this.#header = Buffer.from(receivedHeader, "latin1");
+    this.#trace = trace;
+    this.#envelope = envelopeHeaders(trace.sender, trace.recipients[0] ?? "");
+    this.#header = Buffer.concat([this.#envelope, Buffer.from(trace.received, "latin1")]);
     this.#maxSize = maxSize;
     // Create the file in tmp/ now, while the client is still sending the body: the
     // message then waits for two file operations at its end instead of three.
@@ -87,6 +111,11 @@ export class IncomingMessage {
   /** The most body bytes this message has held in memory at once. */
   get peakHeld(): number {
     return this.#peakHeld;
+  }
+
+  /** Why the message will be refused, or null while it is fine. */
+  get problem(): Exclude<Outcome, "delivered"> | null {
+    return this.#problem;
   }
 
   /**
@@ -126,6 +155,21 @@ export class IncomingMessage {
     return this.#held >= FLUSH_BYTES ? Step.flush : Step.more;
   }
 
+  /** Takes a piece of a BDAT chunk: bytes as they are, no lines, no dots (RFC 3030). */
+  addChunk(piece: Buffer): Step {
+    this.#size += piece.length;
+    if (this.#problem === null) {
+      if (this.#size > this.#maxSize) {
+        this.#refuse("too-big");
+      } else if (piece.length > 0) {
+        this.#chunks.push(piece);
+        this.#held += piece.length;
+        if (this.#held > this.#peakHeld) this.#peakHeld = this.#held;
+      }
+    }
+    return this.#held >= FLUSH_BYTES ? Step.flush : Step.more;
+  }
+
   /**
    * The rest of the current line was dropped because it held a bare CR or
    * LF: the message will be refused, and the next piece starts a new line.
@@ -156,14 +200,27 @@ export class IncomingMessage {
     }
     const chunks = this.#take();
     const delivery = this.#deliveryFor(chunks);
+    let first: string;
     try {
       await delivery.write(chunks);
-      await delivery.commit();
-      return "delivered";
+      first = await delivery.commit();
     } catch {
       await delivery.abort();
       return "io-error";
     }
+    // Every further recipient gets a copy of its own, with its own Delivered-To.
+    const recipients = this.#trace.recipients;
+    const delivered = [first];
+    try {
+      for (let i = 1; i < recipients.length; i++) {
+        delivered.push(await this.#maildir.deliverCopy(first, this.#envelope.length, envelopeHeaders(this.#trace.sender, recipients[i]!)));
+      }
+    } catch {
+      // All or nothing: the client will send the message again after the 451.
+      await Promise.all(delivered.map((file) => rm(file, { force: true }).catch(() => undefined)));
+      return "io-error";
+    }
+    return "delivered";
   }
 
   /** The connection went away: drop the message and its file. Never rejects. */

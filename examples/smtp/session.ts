@@ -1,22 +1,41 @@
 /**
  * One SMTP connection, declared as a terminator state machine: command
- * lines until DATA is accepted, then body lines until the lone ".", then
- * command lines again.
+ * lines; after DATA, body lines until the lone "."; after BDAT, a chunk of
+ * exactly the announced size; during AUTH, the client's response lines;
+ * then command lines again.
  */
 
 import type { Duplex } from "node:stream";
 import type * as tls from "node:tls";
 import { ChannelTimeoutError } from "@asynchat/core";
-import { type FrameRejection, Protocol, onClose, onConnect, onError, onOverflow, onTerminator } from "@asynchat/decorators";
-import { COMMANDS } from "./commands";
+import { type FrameRejection, Protocol, onBytes, onClose, onConnect, onError, onOverflow, onTerminator } from "@asynchat/decorators";
+import { AuthExchange, type AuthStep, type Credentials } from "./auth";
+import { COMMANDS, type CommandResult } from "./commands";
 import { MAX_COMMAND_LINE, type SmtpContext } from "./config";
 import type { Transaction } from "./envelope";
 import { IncomingMessage, type Outcome, Step, newQueueId } from "./message";
-import { REPLY, type Reply, queuedReply } from "./replies";
+import { REPLY, type Reply, chunkReply, queuedReply } from "./replies";
 import { addressLiteral, receivedHeader } from "./trace";
 
 const CR = 13;
 const LF = 10;
+
+/** RFC 4954 section 4: the longest AUTH response line the server must accept, CRLF included. */
+const MAX_AUTH_LINE = 12288;
+
+/** A BDAT chunk being received. */
+interface Chunk {
+  /** Its size, from the command. */
+  readonly size: number;
+  /** BDAT ... LAST: the message ends with it. */
+  readonly last: boolean;
+  /** Why it will be refused once read (it is read and dropped all the same), or null. */
+  readonly refusal: Reply | null;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /** The reply to each way a message can be refused once its body has ended. */
 const REFUSED: Readonly<Record<Exclude<Outcome, "delivered">, Reply>> = Object.freeze({
@@ -30,12 +49,16 @@ const REFUSED: Readonly<Record<Exclude<Outcome, "delivered">, Reply>> = Object.f
  *
  * - `command`: a command line, at most 512 octets with its CRLF. Lines are
  *   split at LF so that a line without its CR gets an answer (500) instead
- *   of waiting for a CRLF that never comes. Verbs are looked up in
+ *   of waiting for a CRLF that never comes; a CR anywhere else in the line
+ *   is refused the same way, whatever the command. Verbs are looked up in
  *   {@link COMMANDS}.
  * - `body`: the message after `354`, one line at a time and streamed, so a
  *   long line is never buffered whole; bare CR or LF inside a line is
  *   refused (`lineEndings: "crlf"`), the defence against SMTP smuggling
  *   (CVE-2023-51764). The line "." ends it.
+ * - `chunk`: the bytes of one BDAT chunk (RFC 3030), streamed, taken as
+ *   they are: no dots, no line endings to check.
+ * - `authResponse`: one response line of an AUTH exchange (RFC 4954).
  *
  * Replies pushed while one read is being framed leave in one write, so a
  * pipelining client gets its replies in one segment, in order.
@@ -53,6 +76,10 @@ export class SmtpSession extends Protocol {
   secure = false;
   /** The mail transaction under way (after MAIL FROM), or null. */
   transaction: Transaction | null = null;
+  /** The user name the client authenticated as (AUTH), or null. */
+  authenticated: string | null = null;
+  /** The size of the BDAT chunk being received (read when the `chunk` state is entered). */
+  chunkSize = 0;
 
   #message: IncomingMessage | null = null;
   #errors = 0;
@@ -60,6 +87,8 @@ export class SmtpSession extends Protocol {
   #peakBodyBytes = 0;
   /** Bytes dropped so far of an over-long command line after its 500, or -1 when no line is being dropped. */
   #discarded = -1;
+  #chunk: Chunk | null = null;
+  #auth: AuthExchange | null = null;
 
   /**
    * @param socket the accepted connection
@@ -79,15 +108,42 @@ export class SmtpSession extends Protocol {
   // ------------------------------------------------------------ states
 
   /** A command line (LF-terminated; it must end in CRLF). */
-  @onTerminator("\n", { encoding: "latin1", maxLength: MAX_COMMAND_LINE - 1, next: ["body"] })
-  command(line: string): "body" | undefined {
-    const end = line.length - 1;
-    if (end < 0 || line.charCodeAt(end) !== CR) return this.refuse(REPLY.bareLineFeed);
+  @onTerminator("\n", { encoding: "latin1", maxLength: MAX_COMMAND_LINE - 1, next: ["body", "chunk", "authResponse"] })
+  command(line: string): CommandResult {
+    const end = this.#endOfText(line);
+    if (end < 0) return undefined;
     const space = line.indexOf(" ");
-    const verb = space < 0 ? line.slice(0, end) : line.slice(0, space);
+    const verb = space < 0 || space > end ? line.slice(0, end) : line.slice(0, space);
     const run = COMMANDS.get(verb) ?? COMMANDS.get(verb.toUpperCase());
     if (run === undefined) return this.refuse(REPLY.unknownCommand);
-    return run(this, space < 0 ? "" : line.slice(space + 1, end));
+    return run(this, space < 0 || space > end ? "" : line.slice(space + 1, end));
+  }
+
+  /** One BDAT chunk, piece by piece; `last` once its announced size has arrived. */
+  @onBytes((self: SmtpSession) => self.chunkSize, { stream: true, next: ["command"] })
+  chunk(piece: Buffer, last: boolean): Promise<"command" | void> | "command" | undefined {
+    // Set by beginChunk() before this state is entered.
+    const chunk = this.#chunk!;
+    const message = chunk.refusal === null ? this.#message : null;
+    if (message !== null) {
+      const step = message.addChunk(piece);
+      if (!last) return step === Step.flush ? message.flush() : undefined;
+    } else if (!last) {
+      return undefined;
+    }
+    return this.#endChunk(chunk, message);
+  }
+
+  /** The client's response line in an AUTH exchange. */
+  @onTerminator("\n", { encoding: "latin1", maxLength: MAX_AUTH_LINE - 1, next: ["command"] })
+  authResponse(line: string): Promise<"command"> | "command" | undefined {
+    const end = this.#endOfText(line);
+    const exchange = this.#auth!;
+    if (end < 0) {
+      this.#auth = null;
+      return "command";
+    }
+    return this.#authStep(exchange.respond(line.slice(0, end)));
   }
 
   /** A piece of a body line; `last` at its CRLF. */
@@ -112,13 +168,16 @@ export class SmtpSession extends Protocol {
 
   /** A line was rejected: too long (500, and carry on), or a body line with a bare CR/LF (the message will get 554). */
   @onOverflow
-  lineRejected(_error: FrameRejection, state: string): undefined {
+  lineRejected(_error: FrameRejection, state: string): "command" | undefined {
     if (state === "body") {
       this.#message?.rejectLine();
       return undefined;
     }
     this.#discarded = 0;
-    return this.refuse(REPLY.lineTooLong);
+    this.refuse(REPLY.lineTooLong);
+    if (state !== "authResponse") return undefined;
+    this.#auth = null;
+    return "command";
   }
 
   /** On an idle or frame timeout, tells the client why before the channel closes. */
@@ -178,21 +237,48 @@ export class SmtpSession extends Protocol {
 
   /** DATA was accepted: sends 354 and starts receiving the body. */
   beginMessage(transaction: Transaction): "body" {
-    const { hostname, maildir, maxMessageSize } = this.context;
-    const id = newQueueId();
-    const header = receivedHeader({
-      helo: this.helo ?? "unknown",
-      clientAddress: this.clientAddress,
-      hostname,
-      esmtp: this.esmtp,
-      secure: this.secure,
-      id,
-      recipients: transaction.recipients,
-      date: new Date(),
-    });
-    this.#message = new IncomingMessage(maildir, id, header, maxMessageSize);
+    this.#message = this.#newMessage(transaction);
     this.push(REPLY.startData);
     return "body";
+  }
+
+  /**
+   * BDAT was read: its chunk follows, `size` bytes, which are read (and
+   * dropped, if `refusal` is set) before any reply. The first accepted
+   * chunk of a transaction starts its message.
+   */
+  beginChunk(size: number, last: boolean, refusal: Reply | null): "chunk" {
+    const transaction = this.transaction;
+    if (refusal === null && transaction !== null) {
+      transaction.chunked = true;
+      this.#message ??= this.#newMessage(transaction);
+    }
+    this.#chunk = { size, last, refusal };
+    this.chunkSize = size;
+    return "chunk";
+  }
+
+  /** A command that cannot be told apart from what follows it (a BDAT without a size): the reply, then close. */
+  abandon(reply: Reply): undefined {
+    this.#leave(reply);
+    return undefined;
+  }
+
+  /** Ends the transaction under way (RSET, EHLO, STARTTLS), dropping a message begun with BDAT. */
+  resetTransaction(): void {
+    this.transaction = null;
+    const message = this.#message;
+    this.#message = null;
+    if (message !== null) void message.abort();
+  }
+
+  /** AUTH was accepted: starts the exchange (`AUTH <mechanism> [initial-response]`). */
+  beginAuth(mechanism: string, initial: string | null): "authResponse" | Promise<"command"> | undefined {
+    const started = AuthExchange.start(mechanism, initial);
+    if ("refusal" in started) return this.refuse(started.refusal);
+    this.#auth = started.exchange;
+    const next = this.#authStep(started.step);
+    return next === "command" ? undefined : next ?? "authResponse";
   }
 
   /**
@@ -206,7 +292,7 @@ export class SmtpSession extends Protocol {
     this.push(REPLY.readyToStartTls);
     this.helo = null;
     this.esmtp = false;
-    this.transaction = null;
+    this.resetTransaction();
     this.secure = true;
     void this.startTls({
       isServer: true,
@@ -224,7 +310,8 @@ export class SmtpSession extends Protocol {
   /** The server is shutting down: 421 and close, once the message under way (if any) is dealt with. */
   shutDown(): void {
     if (this.closing) return;
-    if (this.#message !== null) this.#leaveAfterMessage = true;
+    // A message is under way while its body or a chunk of it is being read.
+    if (this.#message !== null && (this.#chunk !== null || !this.#message.chunked)) this.#leaveAfterMessage = true;
     else this.#leave(REPLY.shuttingDown);
   }
 
@@ -233,6 +320,101 @@ export class SmtpSession extends Protocol {
   #leave(reply: Reply): void {
     this.push(reply);
     this.closeWhenDone();
+  }
+
+  /**
+   * Where the text of a command or response line ends (before its CRLF), or
+   * -1 after refusing it: the line must end in CRLF and hold no other CR.
+   * One rule for every command, so no CR can end up inside an argument.
+   */
+  #endOfText(line: string): number {
+    const end = line.length - 1;
+    if (end < 0 || line.charCodeAt(end) !== CR) {
+      this.refuse(REPLY.bareLineFeed);
+      return -1;
+    }
+    if (line.indexOf("\r") < end) {
+      this.refuse(REPLY.bareCarriageReturn);
+      return -1;
+    }
+    return end;
+  }
+
+  /** A new message for `transaction`, its trace headers filled in. */
+  #newMessage(transaction: Transaction): IncomingMessage {
+    const { hostname, maildir, maxMessageSize } = this.context;
+    const id = newQueueId();
+    const received = receivedHeader({
+      helo: this.helo ?? "unknown",
+      clientAddress: this.clientAddress,
+      hostname,
+      esmtp: this.esmtp,
+      secure: this.secure,
+      authenticated: this.authenticated !== null,
+      id,
+      recipients: transaction.recipients,
+      date: new Date(),
+    });
+    return new IncomingMessage(maildir, id, { sender: transaction.sender, recipients: transaction.recipients, received }, maxMessageSize, transaction.chunked);
+  }
+
+  /** A BDAT chunk has been read: reply, ending the message with the LAST one. */
+  #endChunk(chunk: Chunk, message: IncomingMessage | null): Promise<"command"> | "command" {
+    this.#chunk = null;
+    if (chunk.refusal !== null || message === null) {
+      this.refuse(chunk.refusal ?? REPLY.needMail);
+      return "command";
+    }
+    if (chunk.last) return this.#endMessage(message);
+    const problem = message.problem;
+    if (problem !== null) {
+      // The transaction has failed: later chunks of it get 503 until a new MAIL.
+      this.resetTransaction();
+      this.push(REFUSED[problem]);
+    } else {
+      this.push(chunkReply(chunk.size));
+    }
+    if (this.#leaveAfterMessage) {
+      this.resetTransaction();
+      this.#leave(REPLY.shuttingDown);
+    }
+    return "command";
+  }
+
+  /** Acts on a step of the AUTH exchange: a challenge (stay), a refusal, or credentials to check. */
+  #authStep(step: AuthStep): Promise<"command"> | "command" | undefined {
+    if ("challenge" in step) {
+      this.push(step.challenge);
+      return undefined;
+    }
+    this.#auth = null;
+    if ("refusal" in step) {
+      this.refuse(step.refusal);
+      return "command";
+    }
+    return this.#checkCredentials(step.credentials);
+  }
+
+  /** Runs the configured check; 235, or 535 after the failure delay, or 454 if the check itself failed. */
+  async #checkCredentials(credentials: Credentials): Promise<"command"> {
+    const { authenticate, authFailureDelay } = this.context;
+    let good: boolean;
+    try {
+      good = (await authenticate!(credentials, { clientAddress: this.clientAddress, secure: this.secure })) === true;
+    } catch {
+      if (!this.closing) this.refuse(REPLY.authTemporaryFailure);
+      return "command";
+    }
+    if (good) {
+      if (!this.closing) {
+        this.authenticated = credentials.username;
+        this.push(REPLY.authSucceeded);
+      }
+      return "command";
+    }
+    if (authFailureDelay > 0) await sleep(authFailureDelay);
+    if (!this.closing) this.refuse(REPLY.authFailed);
+    return "command";
   }
 
   /** The lone "." arrived: deliver or refuse, reply, and go back to commands. */
@@ -244,7 +426,7 @@ export class SmtpSession extends Protocol {
       outcome = "io-error";
     }
     this.#peakBodyBytes = Math.max(this.#peakBodyBytes, message.peakHeld);
-    this.#message = null;
+    if (this.#message === message) this.#message = null;
     this.transaction = null;
     if (this.closing) return "command";
     if (outcome === "delivered") {

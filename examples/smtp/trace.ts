@@ -40,6 +40,8 @@ export interface TraceInfo {
   esmtp: boolean;
   /** The session runs over TLS. */
   secure: boolean;
+  /** The client authenticated (AUTH). */
+  authenticated: boolean;
   /** The queue id given in the 250 reply. */
   id: string;
   /** The envelope recipients (named in a `for` clause only when there is one). */
@@ -59,7 +61,7 @@ export interface TraceInfo {
  */
 export function receivedHeader(info: TraceInfo): string {
   const from = info.clientAddress === null ? info.helo : `${info.helo} (${info.clientAddress})`;
-  const protocol = info.esmtp ? (info.secure ? "ESMTPS" : "ESMTP") : "SMTP";
+  const protocol = info.esmtp ? `ESMTP${info.secure ? "S" : ""}${info.authenticated ? "A" : ""}` : "SMTP";
   const recipient = info.recipients.length === 1 ? `\r\n\tfor <${info.recipients[0]}>` : "";
   return `Received: from ${from}\r\n\tby ${info.hostname} with ${protocol} id ${info.id}${recipient}; ${rfc5322Date(info.date)}\r\n`;
 }

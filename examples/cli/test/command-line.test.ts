@@ -78,6 +78,7 @@ describe("mistakes on the command line", () => {
       [["--only", "echo", "again"], /^echo: unexpected argument "again"/],
       [["--only"], /^name an example/],
       [["--port", "1"], /^npm start: unknown flag --port \(--port is for one example/],
+      [["--only", "resp", "--port", "0", "--max-clients", "5", "--max-connections", "6"], /^resp: --max-clients and --max-connections set the same limit; give one/],
     ];
     for (const [args, message] of cases) {
       const run = await runCli(args);

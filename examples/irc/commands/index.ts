@@ -13,6 +13,8 @@ import { messagingCommands } from "./messaging";
 import { modeCommands } from "./modes";
 import { queryCommands } from "./queries";
 import { registrationCommands } from "./registration";
+import { serverInfoCommands } from "./server-info";
+import { userCommands } from "./users";
 
 export type { Command, CommandContext, CommandTable } from "./command";
 
@@ -25,6 +27,8 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map(
     ...modeCommands,
     ...messagingCommands,
     ...queryCommands,
+    ...userCommands,
+    ...serverInfoCommands,
   }),
 );
 

@@ -53,13 +53,34 @@ export async function deliveredMessages(maildir: string): Promise<Buffer[]> {
   return Promise.all(names.map((name) => readFile(path.join(maildir, "new", name))));
 }
 
-/** Splits a delivered message into its Received header (first header, with its folded lines) and the rest. */
-export function splitReceived(message: Buffer): { received: string; rest: Buffer } {
+/** The headers the server puts on top of a delivered message, and the message as it was sent. */
+export interface DeliveredParts {
+  /** The address in `Return-Path: <...>` (the envelope sender; "" for `<>`). */
+  returnPath: string;
+  /** The address in `Delivered-To:` (the envelope recipient of this copy). */
+  deliveredTo: string;
+  /** The Received header with its folded lines, CRLFs included. */
+  received: string;
+  /** Everything after the Received header. */
+  rest: Buffer;
+}
+
+/** Splits a delivered message into `Return-Path:`, `Delivered-To:`, the Received header and the rest; throws if they are missing. */
+export function splitTrace(message: Buffer): DeliveredParts {
   const text = message.toString("latin1");
-  if (!text.startsWith("Received: ")) throw new Error(`the message does not start with a Received header: ${JSON.stringify(text.slice(0, 60))}`);
-  let end = text.indexOf("\r\n") + 2;
+  const head = /^Return-Path: <([^>\r\n]*)>\r\nDelivered-To: ([^\r\n]+)\r\n/.exec(text);
+  if (head === null) throw new Error(`the message does not start with Return-Path and Delivered-To: ${JSON.stringify(text.slice(0, 80))}`);
+  const start = head[0].length;
+  if (!text.startsWith("Received: ", start)) throw new Error(`no Received header after Delivered-To: ${JSON.stringify(text.slice(start, start + 60))}`);
+  let end = text.indexOf("\r\n", start) + 2;
   while (text[end] === "\t" || text[end] === " ") end = text.indexOf("\r\n", end) + 2;
-  return { received: text.slice(0, end), rest: message.subarray(end) };
+  return { returnPath: head[1]!, deliveredTo: head[2]!, received: text.slice(start, end), rest: message.subarray(end) };
+}
+
+/** Splits a delivered message into its Received header (with its folded lines) and what follows it, past Return-Path and Delivered-To. */
+export function splitReceived(message: Buffer): { received: string; rest: Buffer } {
+  const { received, rest } = splitTrace(message);
+  return { received, rest };
 }
 
 /** One SMTP reply: its code and its text lines (without code and separator). */

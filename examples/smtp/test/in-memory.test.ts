@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { type MemorySocket, chunkings, createSocketPair } from "@asynchat/core/testing";
 import { type SmtpContext, createContext } from "../config";
 import { SmtpSession } from "../session";
-import { deliveredMessages, splitReceived } from "./helpers";
+import { deliveredMessages, listMaildir, splitReceived } from "./helpers";
 
 let maildir: string;
 let context: SmtpContext;
@@ -87,5 +87,44 @@ describe("an SMTP session in memory", () => {
       runs++;
     }
     expect(runs).toBeGreaterThan(10);
+  });
+
+  it("reads BDAT chunks as they are, whatever they hold, in every chunking", async () => {
+    const chunk1 = "S: y\r\n\r\n.\r\nQUIT\r\n";
+    const chunk2 = "bare\nlf\r\n.\r\n";
+    const transcript = Buffer.from(
+      "EHLO c\r\n" +
+        // Refused (no MAIL), but its 6 bytes are read, not run.
+        "BDAT 6\r\nQUIT\r\n" +
+        `MAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nBDAT ${chunk1.length}\r\n${chunk1}BDAT ${chunk2.length} LAST\r\n${chunk2}` +
+        // Over the 200-byte limit: 552 at the chunk that passes it; the next chunk has no transaction.
+        `MAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nBDAT 150\r\n${"z".repeat(150)}BDAT 100\r\n${"z".repeat(100)}BDAT 0 LAST\r\n` +
+        "MAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nBDAT 0 LAST\r\n" +
+        "MAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nBDAT 3\r\nabcDATA\r\nRSET\r\n" +
+        "NOOP\r\r\nQUIT\r\n",
+      "latin1",
+    );
+    const expectedCodes = "220 250 503 250 250 250 250 250 250 250 552 503 250 250 250 250 250 250 503 250 500 221";
+    const expectedBodies = [chunk1 + chunk2, ""];
+    let runs = 0;
+    for (const { name, chunks } of chunkings(transcript, { exhaustiveUpTo: 0, sizes: [1, 2, 3, 5, 8, 13, 64], randomRuns: 8 })) {
+      const { session, received, closed } = open();
+      const before = new Set((await deliveredMessages(maildir)).map((m) => m.toString("latin1")));
+      await until(() => received().startsWith("220 "));
+      for (const chunk of chunks) session.handleRead(chunk);
+      await closed;
+      const codes = received()
+        .split("\r\n")
+        .filter((line) => /^\d{3} /.test(line))
+        .map((line) => line.slice(0, 3))
+        .join(" ");
+      expect([name, codes]).toEqual([name, expectedCodes]);
+      const added = (await deliveredMessages(maildir)).filter((m) => !before.has(m.toString("latin1")));
+      const bodies = added.map((m) => splitReceived(m).rest.toString("latin1")).sort();
+      expect([name, bodies]).toEqual([name, [...expectedBodies].sort()]);
+      runs++;
+    }
+    expect(runs).toBeGreaterThan(10);
+    expect(await listMaildir(maildir, "tmp")).toEqual([]);
   });
 });

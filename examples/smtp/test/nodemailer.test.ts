@@ -5,7 +5,7 @@
  */
 
 import nodemailer, { type Transporter } from "nodemailer";
-import { type TestServer, deliveredMessages, fixtureCertificate, makeMessage, splitReceived, startTestServer } from "./helpers";
+import { type TestServer, deliveredMessages, fixtureCertificate, makeMessage, splitReceived, splitTrace, startTestServer } from "./helpers";
 
 let plain: TestServer;
 let secure: TestServer;
@@ -71,7 +71,7 @@ describe("nodemailer as the client", () => {
     transport.close();
   });
 
-  it("sends one message to several recipients, stored once, with no recipient named in the Received header", async () => {
+  it("sends one message to several recipients as one file each, with its own Delivered-To and the same Return-Path and body", async () => {
     const transport = plainTransport();
     const info = await transport.sendMail({
       from: "sender@example.test",
@@ -81,13 +81,17 @@ describe("nodemailer as the client", () => {
       subject: "Several",
       text: "To everyone.",
     });
-    expect([...(info.accepted ?? [])].sort()).toEqual(["hidden@example.test", "one@example.test", "three@example.test", "two@example.test"]);
-    const message = await deliveredWithResponse(plain.maildir, info.response);
-    const { received, rest } = splitReceived(message);
-    expect(received).not.toContain(" for ");
-    expect(rest.toString("latin1")).not.toContain("hidden@example.test");
-    const ids = (await deliveredMessages(plain.maildir)).filter((m) => m.toString("latin1").includes("Subject: Several"));
-    expect(ids.length).toBe(1);
+    const recipients = ["hidden@example.test", "one@example.test", "three@example.test", "two@example.test"];
+    expect([...(info.accepted ?? [])].sort()).toEqual(recipients);
+    const copies = (await deliveredMessages(plain.maildir)).filter((m) => m.toString("latin1").includes("Subject: Several")).map(splitTrace);
+    expect(copies.map((copy) => copy.deliveredTo).sort()).toEqual(recipients);
+    for (const copy of copies) {
+      expect(copy.returnPath).toBe("sender@example.test");
+      expect(copy.received).not.toContain(" for ");
+      expect(copy.received).toBe(copies[0]!.received);
+      expect(copy.rest.equals(copies[0]!.rest)).toBe(true);
+      expect(copy.rest.toString("latin1")).not.toContain("hidden@example.test");
+    }
     transport.close();
   });
 
