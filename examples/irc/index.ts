@@ -51,5 +51,5 @@ export function optionsFromFlags(flags: Record<string, string>): IrcServerOption
 
 /** Starts the irc example server; resolves once it listens. */
 export async function start(options: ExampleOptions): Promise<RunningExample> {
-  return startIrcServer(options.port, options.host, { ...optionsFromFlags(options.flags), maxConnections: options.maxConnections });
+  return startIrcServer(options.port, options.host, { ...optionsFromFlags(options.flags), maxConnections: options.maxConnections }, options.deployment);
 }
