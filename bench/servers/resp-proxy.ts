@@ -39,8 +39,9 @@ export async function respProxyRow(runs: number, requests: number): Promise<Arra
       const onRuns = new Map<string, number[]>(TESTS.map((t) => [t, []]));
       const offRuns = new Map<string, number[]>(TESTS.map((t) => [t, []]));
       for (let r = 0; r < runs; r++) {
-        // Alternate, so that drift in the machine's load affects both alike.
-        for (const [front, into] of [[frontOn, onRuns], [frontOff, offRuns]] as const) {
+        // Alternate, and swap which goes first each run, so that drift in the machine's load affects both alike.
+        const pair = [[frontOn, onRuns], [frontOff, offRuns]] as const;
+        for (const [front, into] of r % 2 === 0 ? pair : [pair[1], pair[0]]) {
           const figures = parseRedisBenchmarkCsv(await benchmark(front.port, [...args], n));
           for (const test of TESTS) into.get(test)!.push(figures.get(test) ?? NaN);
         }
