@@ -69,4 +69,4 @@ export function isCompressible(contentType: string): boolean {
 }
 
 /** Files smaller than this are sent as they are: compressing them saves less than it costs. */
-export const MIN_COMPRESSED_SIZE = 1024;
+export const MIN_COMPRESSED_SIZE = 512;

@@ -24,7 +24,7 @@ const UNKNOWN_LENGTH: readonly Buffer[] = Object.freeze([]);
 export interface FileResponseOptions {
   /** Bytes read from the file at a time. */
   readonly readSize: number;
-  /** Compress text files of at least 1 KiB for clients that accept it. */
+  /** Compress text files of at least 512 bytes for clients that accept it. */
   readonly compress: boolean;
 }
 

@@ -42,7 +42,7 @@ export interface StaticOptions {
   readSize?: number;
   /**
    * Compress text files (text/*, JSON, JavaScript, XML, SVG, wasm) of at
-   * least 1 KiB with gzip, deflate or br when the client's
+   * least 512 bytes with gzip, deflate or br when the client's
    * `Accept-Encoding` accepts one (never a range). Default true.
    */
   compress?: boolean;

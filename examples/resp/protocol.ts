@@ -57,10 +57,9 @@ export class RespConnection extends Protocol implements Session, ReplySink {
   name: string | null = null;
   /** {@inheritDoc Session.server} */
   readonly server: ServerState;
-  /** {@inheritDoc Session.peer} */
-  readonly peer: string;
-  /** {@inheritDoc Session.local} */
-  readonly local: string;
+  /** `host:port` strings made on first use (CLIENT LIST, KILL): asking the kernel for them costs a connection several microseconds. */
+  #peer: string | null = null;
+  #local: string | null = null;
   /** {@inheritDoc Session.authenticated} */
   authenticated: boolean;
   /** {@inheritDoc Session.connectedAt} */
@@ -94,12 +93,21 @@ export class RespConnection extends Protocol implements Session, ReplySink {
     });
     this.server = server;
     this.id = server.nextClientId();
-    this.peer = peerOf(this); // the PROXY header's client when the server takes them
-    this.local = localOf(socket);
     this.authenticated = settings.requirePass === null;
     server.sessions.add(this);
     server.connectionsReceived++;
     if (server.sessions.size > server.peakClients) server.peakClients = server.sessions.size;
+  }
+
+  /** {@inheritDoc Session.peer} */
+  get peer(): string {
+    // The PROXY header's client when the server takes them.
+    return (this.#peer ??= peerOf(this));
+  }
+
+  /** {@inheritDoc Session.local} */
+  get local(): string {
+    return (this.#local ??= this.socket === null ? "?" : localOf(this.socket));
   }
 
   // ------------------------------------------------------------ states

@@ -17,6 +17,9 @@ const root = path.join(__dirname, "..", "..");
 const tsc = require.resolve("typescript/bin/tsc");
 const PACKAGES = ["core", "decorators"] as const;
 
+// Packing, installing and compiling take their time on a busy machine.
+jest.setTimeout(180_000);
+
 interface Packed {
   name: string;
   version: string;
@@ -223,7 +226,7 @@ function tsconfig(outDir: string, legacy: boolean): string {
       module: "nodenext",
       moduleResolution: "nodenext",
       strict: true,
-      // The packages' declarations are checked too, as a consumer with default settings would
+      // The packages' declarations are checked too, as a consumer with skipLibCheck off would
       // (once is enough: both dialects read the same declarations).
       skipLibCheck: legacy,
       outDir,
@@ -238,6 +241,24 @@ function tsconfig(outDir: string, legacy: boolean): string {
 
 describe("a new project using the installed tarballs", () => {
   const consumer = (): string => path.join(work, "consumer");
+
+  /** Both dialects' projects, written and compiled side by side (tsc is the slow part), by dialect. */
+  const compiled = new Map<boolean, Promise<void>>();
+  beforeAll(() => {
+    for (const legacy of [false, true]) {
+      const project = path.join(consumer(), legacy ? "ts-legacy" : "ts-standard");
+      mkdirSync(path.join(project, "src"), { recursive: true });
+      // Inside the consumer project: "type": "module" makes .ts ESM; .cts is CommonJS.
+      writeFileSync(path.join(project, "src", "protocol.ts"), PROTOCOL_SOURCE);
+      writeFileSync(path.join(project, "src", "main.ts"), `import { check } from "./protocol.js";\nconsole.log(await check());\n`);
+      writeFileSync(path.join(project, "src", "protocol-cjs.cts"), PROTOCOL_SOURCE);
+      writeFileSync(path.join(project, "src", "main-cjs.cts"), `import { check } from "./protocol-cjs.cjs";\ncheck().then((out) => console.log(out));\n`);
+      writeFileSync(path.join(project, "tsconfig.json"), tsconfig("dist", legacy));
+      const done = mustRun(process.execPath, [tsc, "-p", "tsconfig.json"], project).then(() => undefined);
+      done.catch(() => undefined); // reported by the tests that await it
+      compiled.set(legacy, done);
+    }
+  });
 
   it("imports them from ESM", async () => {
     writeFileSync(
@@ -283,23 +304,23 @@ console.log(JSON.stringify({ frames, left: chat.getTerminator(), version, kinds:
     expect(JSON.parse(out)).toEqual({ frames: ["abc"], left: 0, version: packed.get("core")!.version, kinds: ["function", "function", "function"] });
   });
 
-  it.each([
+  describe.each([
     ["standard decorators", false],
     ["experimentalDecorators", true],
-  ])("compiles and runs TypeScript (nodenext, ESM and CommonJS) under %s", async (_name, legacy) => {
-    const project = path.join(consumer(), legacy ? "ts-legacy" : "ts-standard");
-    mkdirSync(path.join(project, "src"), { recursive: true });
-    // Inside the consumer project: "type": "module" makes .ts ESM; .cts is CommonJS.
-    writeFileSync(path.join(project, "src", "protocol.ts"), PROTOCOL_SOURCE);
-    writeFileSync(path.join(project, "src", "main.ts"), `import { check } from "./protocol.js";\nconsole.log(await check());\n`);
-    writeFileSync(path.join(project, "src", "protocol-cjs.cts"), PROTOCOL_SOURCE);
-    writeFileSync(path.join(project, "src", "main-cjs.cts"), `import { check } from "./protocol-cjs.cjs";\ncheck().then((out) => console.log(out));\n`);
-    writeFileSync(path.join(project, "tsconfig.json"), tsconfig("dist", legacy));
-    await mustRun(process.execPath, [tsc, "-p", "tsconfig.json"], project);
-    expect((await mustRun(process.execPath, ["dist/main.js"], project)).trim()).toBe(EXPECTED);
-    expect((await mustRun(process.execPath, ["dist/main-cjs.cjs"], project)).trim()).toBe(EXPECTED);
-    const emitted = readFileSync(path.join(project, "dist", "protocol.js"), "utf8");
-    // Each dialect is really in use: TypeScript's legacy __decorate helper, or the standard __esDecorate.
-    expect(emitted).toContain(legacy ? "__decorate(" : "__esDecorate(");
+  ])("TypeScript (nodenext) under %s", (_name, legacy) => {
+    const project = (): string => path.join(consumer(), legacy ? "ts-legacy" : "ts-standard");
+
+    it("compiles against the installed declarations", async () => {
+      await compiled.get(legacy);
+    });
+
+    it("runs as ESM (.ts) and as CommonJS (.cts)", async () => {
+      await compiled.get(legacy);
+      expect((await mustRun(process.execPath, ["dist/main.js"], project())).trim()).toBe(EXPECTED);
+      expect((await mustRun(process.execPath, ["dist/main-cjs.cjs"], project())).trim()).toBe(EXPECTED);
+      const emitted = readFileSync(path.join(project(), "dist", "protocol.js"), "utf8");
+      // Each dialect is really in use: TypeScript's legacy __decorate helper, or the standard __esDecorate.
+      expect(emitted).toContain(legacy ? "__decorate(" : "__esDecorate(");
+    });
   });
 });

@@ -118,7 +118,7 @@ describeWithPeers(["haproxy", "redis-cli", "curl"], "the examples behind HAProxy
     const messages = (await Promise.all(maildirs.map((dir) => deliveredMessages(dir)))).map((list) => list.map((m) => m.toString("latin1")));
     expect(messages.map((list) => list.length)).toEqual([1, 1]);
     for (const message of messages.flat()) {
-      expect(message).toMatch(/^Received: from client\.test \(\[127\.0\.0\.9\]\)/);
+      expect(message).toMatch(/^Received: from client\.test \(\[127\.0\.0\.9\]\)/m);
       expect(message).not.toContain(BALANCER_SOURCE);
     }
   });
