@@ -8,7 +8,6 @@
 import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import { STARTTLS_MARKER } from "../producers/output-fifo";
-import { kBind, kClosed, kEmitClose, kFail, kShutDown, kSwapSocket, kUnbind } from "./internal";
 import type { Outbound } from "./outbound";
 import { PlaintextAfterStartTlsError, type StartTlsOptions, TlsUpgradeError, upgradeToTls } from "./tls-upgrade";
 
@@ -23,17 +22,26 @@ interface PendingUpgrade {
   reject(error: Error): void;
 }
 
-/** What the upgrade calls on its channel. */
+/** What the upgrade calls on the channel's life cycle. */
 export interface UpgradeOwner {
-  handleWrite(): void;
-  updateReading(): void;
-  [kFail](error: unknown): void;
-  [kClosed](): boolean;
-  [kBind](socket: Duplex): void;
-  [kUnbind](socket: Duplex): void;
-  [kSwapSocket](socket: Duplex): void;
-  [kShutDown](): void;
-  [kEmitClose](): void;
+  /** Whether the channel has closed. */
+  readonly closed: boolean;
+  /** The upgrade is over (done or failed): input is no longer held for it. */
+  upgradeEnded(): void;
+  /** Binds the channel to a socket that is already connected (the TLS one, or the plain one after a failure). */
+  bind(socket: Duplex, connected: true): void;
+  /** Takes the channel's listeners off a socket (before wrapping it in TLS). */
+  unbind(socket: Duplex): void;
+  /** The channel now writes to this socket (the TLS socket, before its handshake is done). */
+  swapSocket(socket: Duplex): void;
+  /** Fails the channel (handleError, the `error` event). */
+  fail(error: unknown): void;
+  /** Closes the channel's insides at once. */
+  shutDown(): void;
+  /** Emits `close` once. */
+  emitClose(): void;
+  /** Output and input move again: handleWrite, then updateReading. */
+  resume(): void;
 }
 
 function isClosed(socket: Duplex): boolean {
@@ -82,6 +90,7 @@ export class TlsUpgrader {
   #end(): void {
     this.#pending = null;
     this.#outbound.handshaking = false;
+    this.#owner.upgradeEnded();
   }
 
   /** The channel closed: an upgrade that had not got to its handshake will never start; settle it. */
@@ -99,20 +108,20 @@ export class TlsUpgrader {
     const owner = this.#owner;
     this.#outbound.handshaking = true;
     socket.write(Buffer.alloc(0), () => {
-      if (this.#pending !== upgrade || owner[kClosed]()) return;
+      if (this.#pending !== upgrade || owner.closed) return;
       const policy = upgrade.options.plaintextLeftover ?? "reject";
       const earlyBytes = upgrade.early.reduce((n, b) => n + b.length, 0);
       if (earlyBytes > 0 && policy === "reject") {
         this.#end();
         const error = new PlaintextAfterStartTlsError(earlyBytes);
         upgrade.reject(error);
-        owner[kFail](error);
+        owner.fail(error);
         return;
       }
       // Whatever the socket read after the STARTTLS command belongs to the TLS stream.
       const replay = policy === "tls" ? [...upgrade.early, ...upgrade.late] : [...upgrade.late];
       for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) replay.push(chunk);
-      owner[kUnbind](socket);
+      owner.unbind(socket);
       let upgraded: ReturnType<typeof upgradeToTls>;
       try {
         upgraded = upgradeToTls(socket, replay, upgrade.options);
@@ -120,39 +129,38 @@ export class TlsUpgrader {
         this.#end();
         const failure = new TlsUpgradeError(`TLS upgrade failed: ${(error as Error).message}`, error);
         upgrade.reject(failure);
-        owner[kBind](socket);
-        owner[kFail](failure);
+        owner.bind(socket, true);
+        owner.fail(failure);
         return;
       }
-      owner[kSwapSocket](upgraded.socket);
+      owner.swapSocket(upgraded.socket);
       // Until the handshake is done the TLS socket has none of the channel's listeners: a channel
       // closed meanwhile (close(), a timeout) learns here that its socket is gone.
       upgraded.socket.once("close", () => {
-        if (owner[kClosed]()) owner[kEmitClose]();
+        if (owner.closed) owner.emitClose();
       });
       upgraded.ready.then(
         (tlsSocket) => {
           this.#end();
-          if (owner[kClosed]()) {
+          if (owner.closed) {
             tlsSocket.destroy();
-            if (isClosed(tlsSocket)) owner[kEmitClose]();
+            if (isClosed(tlsSocket)) owner.emitClose();
             return;
           }
-          owner[kBind](tlsSocket);
+          owner.bind(tlsSocket, true);
           upgrade.resolve(tlsSocket);
-          owner.handleWrite();
-          owner.updateReading();
+          owner.resume();
         },
         (error: Error) => {
           this.#end();
           upgrade.reject(error);
-          if (owner[kClosed]()) {
-            if (isClosed(upgraded.socket)) owner[kEmitClose]();
+          if (owner.closed) {
+            if (isClosed(upgraded.socket)) owner.emitClose();
             return;
           }
-          owner[kFail](error);
-          owner[kShutDown]();
-          queueMicrotask(() => owner[kEmitClose]());
+          owner.fail(error);
+          owner.shutDown();
+          queueMicrotask(() => owner.emitClose());
         },
       );
     });
