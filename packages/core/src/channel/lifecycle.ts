@@ -9,14 +9,16 @@
 
 import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
-import { ChannelClosedError, invalidArgType } from "../errors";
+import { ChannelClosedError, type ChannelTimeoutError, invalidArgType } from "../errors";
 import { CLOSE_MARKER } from "../producers/output-fifo";
+import { type RemotePeer, remotePeerOf } from "../net/remote-peer";
 import { closeChannel, openChannel } from "./diagnostics";
-import type { Inbound } from "./inbound";
-import { kEmit, kFail, kInvokeHandleClose } from "./internal";
-import type { Outbound } from "./outbound";
+import { type FailureOwner, Failures } from "./failures";
+import type { Inbound, InboundOwner } from "./inbound";
+import { kEmit, kFail, kInvokeHandleClose, kLingerExpired, kStartHandshake, kSyncReading, kTimedOut } from "./internal";
+import { Outbound, type OutboundOwner } from "./outbound";
 import { TlsUpgrader, type UpgradeOwner } from "./starttls";
-import type { ChannelTimers } from "./timers";
+import { ChannelTimers, type TimerOwner } from "./timers";
 import { type StartTlsOptions, TlsUpgradeError } from "./tls-upgrade";
 
 /** The channel is open: input is framed, output is written. */
@@ -31,33 +33,51 @@ export const STOPPED = 1;
 /** Pause bit: a TLS upgrade is under way; input is held for it. */
 export const UPGRADING = 2;
 
-/** What the life cycle calls on its channel: overridable hooks and a few internals. */
-export interface LifecycleOwner {
+/**
+ * The channel's hooks the parts call: overridable methods, a few of them
+ * protected on `AsyncChat` (the channel hands itself over as this
+ * interface), and its emitter.
+ */
+export interface ChannelHooks extends FailureOwner, InboundOwner {
   handleConnect(): void;
   handleRead(data: Uint8Array): void;
-  handleWrite(): void;
   readable(): boolean;
   updateReading(): void;
-  [kFail](error: unknown, fromPeer?: boolean): void;
-  [kInvokeHandleClose](): void;
-  [kEmit](event: "connect" | "close" | "drain"): void;
+  writable(): boolean;
+  refillBuffer(): string | Buffer | null;
+  destroy(): void;
+}
+
+/** The settings the life cycle and the parts it makes are built with. */
+export interface LifecycleSettings {
+  idleTimeout: number;
+  frameTimeout: number;
+  closeTimeout: number;
+  outputHighWaterMark: number;
 }
 
 function isClosed(socket: Duplex): boolean {
   return (socket as Duplex & { closed?: boolean }).closed === true;
 }
 
-/** The life cycle of one channel. Final: one instance per channel, made with it. */
-export class Lifecycle implements UpgradeOwner {
-  readonly #owner: LifecycleOwner;
+/**
+ * The life cycle of one channel, and the hub of its parts: it makes the
+ * timers, the output side, the STARTTLS part and the failure routing, and
+ * is the one they call back (through the keys of `internal.ts`). Final: one
+ * instance per channel, made with it.
+ */
+export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
+  readonly #owner: ChannelHooks;
   readonly #outbound: Outbound;
   readonly #timers: ChannelTimers;
   readonly #highWaterMark: number;
   readonly #closeTimeout: number;
   /** The input side; set once, right after both are made (each needs the other). */
   inbound!: Inbound;
-  /** The STARTTLS part. */
+  readonly timers: ChannelTimers;
+  readonly outbound: Outbound;
   readonly tls: TlsUpgrader;
+  readonly failures: Failures;
 
   /** The socket read and written, or null. */
   socket: Duplex | null = null;
@@ -70,16 +90,18 @@ export class Lifecycle implements UpgradeOwner {
   #socketPaused = false;
   #closeHandled = false;
   #closeEmitted = false;
+  #peer: RemotePeer | undefined;
   /** The listeners put on the socket, to take them off again on a TLS upgrade. */
   #listeners: Array<[string, (...args: any[]) => void]> = [];
 
-  constructor(owner: LifecycleOwner, outbound: Outbound, timers: ChannelTimers, highWaterMark: number, closeTimeout: number) {
+  constructor(owner: ChannelHooks, settings: LifecycleSettings) {
     this.#owner = owner;
-    this.#outbound = outbound;
-    this.#timers = timers;
-    this.#highWaterMark = highWaterMark;
-    this.#closeTimeout = closeTimeout;
-    this.tls = new TlsUpgrader(this, outbound);
+    this.#highWaterMark = settings.outputHighWaterMark;
+    this.#closeTimeout = settings.closeTimeout;
+    this.timers = this.#timers = new ChannelTimers(this, settings.idleTimeout, settings.frameTimeout, settings.closeTimeout);
+    this.outbound = this.#outbound = new Outbound(this, this.#timers);
+    this.tls = new TlsUpgrader(this, this.#outbound);
+    this.failures = new Failures(owner, this, this.#outbound);
   }
 
   /** May another frame be delivered now? Nothing in the mask, output below its mark, and `readable()`. */
@@ -116,7 +138,7 @@ export class Lifecycle implements UpgradeOwner {
     });
     this.#listen(socket, "end", () => this.inbound.peerEnded());
     // The socket's own errors (a reset, a broken pipe) are the peer's doing, never reported as bugs.
-    this.#listen(socket, "error", (error: Error) => owner[kFail](error, true));
+    this.#listen(socket, "error", (error: Error) => this.failures.fail(error, true));
     this.#listen(socket, "close", () => this.#onSocketClose());
     this.#listen(socket, "drain", () => {
       this.#outbound.drained();
@@ -129,6 +151,12 @@ export class Lifecycle implements UpgradeOwner {
     if (connecting) this.#listen(socket, "connect", () => this.#onConnected());
     else queueMicrotask(() => this.#onConnected());
     this.#timers.startIdle();
+  }
+
+  /** The client's address and port (kept once known, so they are still there after close). */
+  remotePeer(): RemotePeer | undefined {
+    if (this.#peer === undefined && this.socket !== null) this.#peer = remotePeerOf(this.socket);
+    return this.#peer;
   }
 
   #listen(socket: Duplex, event: string, listener: (...args: any[]) => void): void {
@@ -144,20 +172,21 @@ export class Lifecycle implements UpgradeOwner {
 
   #onConnected(): void {
     if (this.connected || this.state === CLOSED) return;
+    const owner = this.#owner;
     this.connected = true;
-    if (openChannel.hasSubscribers) openChannel.publish({ channel: this.#owner });
+    if (openChannel.hasSubscribers) openChannel.publish({ channel: owner });
     try {
-      this.#owner.handleConnect();
+      owner.handleConnect();
     } catch (error) {
-      this.#owner[kFail](error);
+      this.failures.fail(error);
     }
-    this.#owner[kEmit]("connect");
+    owner.emit("connect");
     this.syncReading();
   }
 
   #onSocketClose(): void {
     if (this.state !== CLOSED) {
-      this.#owner[kInvokeHandleClose]();
+      this.failures.invokeHandleClose();
       if (this.state !== CLOSED) this.shutDown();
     }
     this.emitClose();
@@ -172,6 +201,17 @@ export class Lifecycle implements UpgradeOwner {
     this.pauses |= STOPPED;
     this.#outbound.pushItem(CLOSE_MARKER);
     this.#outbound.startClosing();
+  }
+
+  /** asynchat's `discard_buffers`: see `AsyncChat.discardBuffers`. */
+  discardBuffers(): void {
+    const inbound = this.inbound;
+    inbound.framer.reset();
+    inbound.dropKept();
+    // The frame under way is gone: so is its line-ending check or its rejection.
+    inbound.policy.reset();
+    this.#outbound.clear();
+    if (this.state === CLOSING) this.#outbound.pushItem(CLOSE_MARKER);
   }
 
   /** Closes now, flushing what the socket holds for up to `closeTimeout`: see `AsyncChat.close`. */
@@ -229,7 +269,7 @@ export class Lifecycle implements UpgradeOwner {
     if (this.state !== CLOSED) this.shutDown();
     // Only a channel that announced its opening announces its close, so the two can be counted.
     if (this.connected && closeChannel.hasSubscribers) closeChannel.publish({ channel: this.#owner });
-    this.#owner[kEmit]("close");
+    this.#owner.emit("close");
   }
 
   /** Calls `handleClose` at most once, and not on a closed channel; returns whether it is to be called now. */
@@ -270,7 +310,59 @@ export class Lifecycle implements UpgradeOwner {
 
   /** @internal For the upgrade: see {@link UpgradeOwner}. */
   fail(error: unknown): void {
-    this.#owner[kFail](error);
+    this.failures.fail(error);
+  }
+
+  // ------------------------------------------------------------ for the output side and the timers
+
+  /** @internal See {@link OutboundOwner}. */
+  writable(): boolean {
+    return this.#owner.writable();
+  }
+
+  /** @internal See {@link OutboundOwner}. */
+  refillBuffer(): string | Buffer | null {
+    return this.#owner.refillBuffer();
+  }
+
+  /** @internal See {@link OutboundOwner}. */
+  handleWrite(): void {
+    this.#owner.handleWrite();
+  }
+
+  /** @internal See {@link kFail}. */
+  [kFail](error: unknown): void {
+    this.failures.fail(error);
+  }
+
+  /** @internal See {@link kInvokeHandleClose}. */
+  [kInvokeHandleClose](): void {
+    this.failures.invokeHandleClose();
+  }
+
+  /** @internal See {@link kStartHandshake}. */
+  [kStartHandshake](socket: Duplex): void {
+    this.tls.handshake(socket);
+  }
+
+  /** @internal See {@link kEmit}. */
+  [kEmit](event: "drain"): void {
+    this.#owner.emit(event);
+  }
+
+  /** @internal See {@link kSyncReading}. */
+  [kSyncReading](): void {
+    this.syncReading();
+  }
+
+  /** @internal A deadline of {@link ChannelTimers} passed. */
+  [kTimedOut](error: ChannelTimeoutError): void {
+    if (this.state !== CLOSED) this.failures.fail(error);
+  }
+
+  /** @internal The linger deadline passed (see {@link ChannelTimers.updateLinger}). */
+  [kLingerExpired](): void {
+    if (this.state === CLOSING) this.#owner.destroy();
   }
 
   /** @internal For the upgrade: see {@link UpgradeOwner}. */
