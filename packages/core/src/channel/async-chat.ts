@@ -33,9 +33,9 @@ import { type Producer, type ProducerChunk, type ProducerSource, toProducer } fr
 import { type NormalTerminator, type Terminator, normalizeTerminator } from "../terminator";
 import { type BudgetUse, type FrameBudget, type RunningBudget, startRunningBudget } from "./frame-budget";
 import { closeChannel, errorChannel, openChannel } from "./diagnostics";
-import { deliverReport, isExpectedFailure, serverRoute } from "./failure-report";
+import { type ServerRoute, deliverReport, isExpectedFailure, serverRoute } from "./failure-report";
 import { FramePolicy } from "./frame-policy";
-import { kDiscardedFrameEnd, kEmit, kFail, kInvokeHandleClose, kLingerExpired, kRejectFrame, kStartHandshake, kSyncReading, kTimedOut } from "./internal";
+import { kDiscardedFrameEnd, kEmit, kFail, kInvokeHandleClose, kLingerExpired, kRejectFrame, kServerRoute, kStartHandshake, kSyncReading, kTimedOut } from "./internal";
 import { Outbound } from "./outbound";
 import { checkLimit } from "./limits";
 import { type AsyncChatOptions, CHANNEL_LIMITS, lineEndingPolicy, resolveChannelOptions } from "./options";
@@ -104,8 +104,10 @@ function toBuffer(data: Uint8Array): Buffer {
  */
 export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends EventEmitter<Events> {
   #socket: Duplex | null = null;
-  /** The options in force: the constructor's, updated by the setters. */
-  readonly #options: Required<AsyncChatOptions>;
+  /** The constructor's options, resolved (frozen, shared with other channels made with the same options). */
+  readonly #options: Readonly<Required<AsyncChatOptions>>;
+  /** What `options` returns, made on first use and kept up to date by the setters from then on. */
+  #optionsInForce: Required<AsyncChatOptions> | null = null;
   readonly #framer: Framer;
 
   #terminator: Terminator = null;
@@ -146,6 +148,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   readonly #timers: ChannelTimers;
   readonly #policy: FramePolicy;
+  /** @internal The route of a server's channel for unhandled failures (set by `ChatServer`, see failure-report.ts). */
+  [kServerRoute]: ServerRoute | undefined = undefined;
   /** Set by the default handleError: the failure being handled reached it (no override took it over). */
   #errorReachedDefault = false;
 
@@ -204,8 +208,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    */
   constructor(socket?: Duplex | null, options?: AsyncChatOptions) {
     super();
-    // A copy: the setters keep it up to date (the defaults object is shared and frozen).
-    this.#options = { ...resolveChannelOptions(options) };
+    // Shared and frozen: the setters change the parts (framer, timers, policy), and `options` shows them.
+    this.#options = resolveChannelOptions(options);
     this.#framer = new Framer(new AsyncChat.#Sink(this));
     this.#framer.maxLength = this.#options.maxLength;
     this.#timers = new ChannelTimers(this, this.#options.idleTimeout, this.#options.frameTimeout, this.#options.closeTimeout);
@@ -254,7 +258,14 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * Read-only: change a limit through its setter.
    */
   get options(): Readonly<Required<AsyncChatOptions>> {
-    return this.#options;
+    // Made on first use (most channels never ask), from the values the setters keep.
+    return (this.#optionsInForce ??= {
+      ...this.#options,
+      maxLength: this.#framer.maxLength,
+      frameTimeout: this.#timers.frameTimeout,
+      idleTimeout: this.#timers.idleTimeout,
+      lineEndings: this.#policy.lineEndings,
+    });
   }
 
   /** Whether the channel is closed (no more input or output). */
@@ -277,7 +288,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   }
 
   set maxLength(limit: number) {
-    this.#framer.maxLength = this.#options.maxLength = checkLimit("maxLength", limit, CHANNEL_LIMITS.maxLength);
+    this.#framer.maxLength = checkLimit("maxLength", limit, CHANNEL_LIMITS.maxLength);
+    if (this.#optionsInForce !== null) this.#optionsInForce.maxLength = limit;
   }
 
   /**
@@ -292,7 +304,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   set frameTimeout(milliseconds: number) {
     if (checkLimit("frameTimeout", milliseconds, CHANNEL_LIMITS.frameTimeout) === this.#timers.frameTimeout) return;
-    this.#timers.setFrameTimeout((this.#options.frameTimeout = milliseconds));
+    this.#timers.setFrameTimeout(milliseconds);
+    if (this.#optionsInForce !== null) this.#optionsInForce.frameTimeout = milliseconds;
     if (!this.#outbound.pumping) this.#updateFrameTimer();
   }
 
@@ -307,7 +320,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   set idleTimeout(milliseconds: number) {
     if (checkLimit("idleTimeout", milliseconds, CHANNEL_LIMITS.idleTimeout) === this.#timers.idleTimeout) return;
-    this.#timers.setIdleTimeout((this.#options.idleTimeout = milliseconds), this.#socket !== null && this.#state !== CLOSED);
+    this.#timers.setIdleTimeout(milliseconds, this.#socket !== null && this.#state !== CLOSED);
+    if (this.#optionsInForce !== null) this.#optionsInForce.idleTimeout = milliseconds;
   }
 
   /**
@@ -322,7 +336,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   set lineEndings(policy: LineEndingPolicy) {
     if (lineEndingPolicy(policy, "lineEndings") === this.lineEndings) return;
-    this.#options.lineEndings = policy;
+    if (this.#optionsInForce !== null) this.#optionsInForce.lineEndings = policy;
     this.#policy.lineEndings = policy;
   }
 
