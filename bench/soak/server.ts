@@ -26,7 +26,7 @@ interface RunningExample {
 
 interface Example {
   name: string;
-  start(options: { port: number; host: string; flags: Record<string, string> }): Promise<RunningExample>;
+  start(options: { port: number; host: string; flags: Record<string, string>; maxConnections?: number }): Promise<RunningExample>;
 }
 
 function peakRss(): number {
@@ -58,7 +58,9 @@ async function main(): Promise<void> {
   const { examples } = require(path.join(__dirname, "..", "..", "..", "examples", "dist", "registry.js")) as { examples: Example[] };
   const example = examples.find((e) => e.name === name);
   if (example === undefined) throw new Error(`no example named ${name}`);
-  const server = await example.start({ port: 0, host: "127.0.0.1", flags });
+  // --max-connections is a common flag: the command line hands it to the example as a number.
+  const limit = flags["max-connections"];
+  const server = await example.start({ port: 0, host: "127.0.0.1", flags, ...(limit === undefined ? {} : { maxConnections: Number(limit) }) });
   process.stdout.write(`listening ${server.address?.port}\n`);
   process.on("message", (message: string) => {
     if (message === "stats") process.send!(stats());

@@ -1,0 +1,101 @@
+/**
+ * Many connections at once: the RESP or IRC example holds `total`
+ * connections in one process (each registered, for IRC), every one of them
+ * answers a PING once all are open, then all are closed. The connections
+ * come from several load processes, each from its own loopback source
+ * address (127.0.0.2, 127.0.0.3, …) so that together they pass one
+ * address's ephemeral ports. Reported: the time to open them all and the
+ * accept rate, the server's RSS per idle connection (target ≤ 6 KB), PINGs
+ * answered, connections closed, the heap before and after.
+ */
+
+import { type ChildProcess, fork } from "node:child_process";
+import * as path from "node:path";
+import { type HeapGrowth, heapGrowth, heapLines, mb, startSoakServer } from "./child";
+import type { OpenRequest } from "./hold-client";
+
+/** Figures of one many-connections run. */
+export interface HoldResult extends HeapGrowth {
+  example: "resp" | "irc";
+  wanted: number;
+  opened: number;
+  answered: number;
+  closed: number;
+  openSeconds: number;
+  acceptRate: number;
+  rssPerIdleConnection: number;
+  peakRss: number;
+}
+
+/** Connections per load process: below the usual 20,000 open-file limit, and well within one source address's ports. */
+const PER_PROCESS = 15_000;
+
+function ask<T>(child: ChildProcess, message: unknown): Promise<T> {
+  return new Promise((resolve, reject) => {
+    child.once("message", (reply) => resolve(reply as T));
+    child.once("exit", (code) => reject(new Error(`a load process exited with ${code}`)));
+    child.send(message as object);
+  });
+}
+
+/** Runs one example with `total` connections and prints its figures. */
+export async function holdSoak(example: "resp" | "irc", total: number): Promise<HoldResult> {
+  // No idle timeout or keep-alive PING while they are held; --max-connections (resp's --max-clients) above the total.
+  const flags = example === "resp" ? ["--timeout", "0"] : ["--ping-interval", "3600"];
+  const server = await startSoakServer(example, [...flags, "--max-connections", String(total + 100)]);
+  const processes = Math.ceil(total / PER_PROCESS);
+  const clients = Array.from({ length: processes }, () => fork(path.join(__dirname, "hold-client.js"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] }));
+  try {
+    // A small warm-up run, so that "before" is a server whose code is compiled.
+    await ask(clients[0]!, { open: { port: server.port, source: "127.0.0.2", count: 200, protocol: example, prefix: "w" } satisfies OpenRequest });
+    await ask(clients[0]!, "ping");
+    await ask(clients[0]!, "close");
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const before = await server.stats();
+    const started = process.hrtime.bigint();
+    const opens = await Promise.all(
+      clients.map((child, i) => {
+        const count = Math.min(PER_PROCESS, total - i * PER_PROCESS);
+        const request: OpenRequest = { port: server.port, source: `127.0.0.${i + 3}`, count, protocol: example, prefix: `c${i}n` };
+        return ask<{ opened: number; failed: number; ms: number }>(child, { open: request });
+      }),
+    );
+    const openSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const opened = opens.reduce((n, o) => n + o.opened, 0);
+    const held = await server.stats();
+    const pings = await Promise.all(clients.map((child) => ask<{ answered: number; ms: number }>(child, "ping")));
+    const answered = pings.reduce((n, p) => n + p.answered, 0);
+    const closes = await Promise.all(clients.map((child) => ask<{ closed: number; ms: number }>(child, "close")));
+    const closed = closes.reduce((n, c) => n + c.closed, 0);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const after = await server.stats();
+    const result: HoldResult = {
+      example,
+      wanted: total,
+      opened,
+      answered,
+      closed,
+      openSeconds,
+      acceptRate: opened / openSeconds,
+      rssPerIdleConnection: (held.rss - before.rss) / Math.max(1, opened),
+      peakRss: after.peakRss,
+      ...heapGrowth(before, after),
+    };
+    process.stdout.write(
+      [
+        `${example.toUpperCase()} holding ${total} connections at once (${processes} load processes, source addresses 127.0.0.3–127.0.0.${processes + 2})`,
+        `  opened${example === "irc" ? " and registered" : ""}  ${opened} of ${total} in ${openSeconds.toFixed(1)} s (${Math.round(result.acceptRate)} connections/s)`,
+        `  answered PING            ${answered} of ${opened}`,
+        `  closed cleanly           ${closed} of ${opened}`,
+        `  RSS per idle connection  ${(result.rssPerIdleConnection / 1024).toFixed(2)} KB (target 6 KB)`,
+        `  peak RSS (server)        ${mb(result.peakRss)}`,
+        ...heapLines(result),
+        "",
+      ].join("\n"),
+    );
+    return result;
+  } finally {
+    for (const child of clients) child.disconnect();
+    await server.stop();
+  }
+}
