@@ -5,7 +5,7 @@
 // it says so and exits 0: each test that needs a missing program is then
 // skipped with a line naming the package, or fails the run under CI=true.
 import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -38,11 +38,34 @@ if (prefix === null || !onPath("apt-get")) {
 say(`installing from Debian: ${packages.join(" ")}`);
 const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
 const run = (args) => execFileSync(prefix.length ? prefix[0] : args[0], prefix.length ? [...prefix.slice(1), ...args] : args.slice(1), { stdio: ["ignore", "ignore", "inherit"], env });
+// Servers the tests start themselves (postfix, redis-server) must not be configured or started as system services:
+// postfix is told "No configuration" (its debconf question), and a policy-rc.d kept for the install refuses service starts.
+const policy = "/usr/sbin/policy-rc.d";
+const ownPolicy = !existsSync(policy);
+let failure = null;
 try {
+  if (packages.includes("postfix")) {
+    execFileSync(prefix.length ? prefix[0] : "debconf-set-selections", [...prefix.slice(1), ...(prefix.length ? ["debconf-set-selections"] : [])], {
+      input: "postfix postfix/main_mailer_type select No configuration\n",
+      stdio: ["pipe", "ignore", "inherit"],
+    });
+  }
+  if (ownPolicy) run(["sh", "-c", `printf '#!/bin/sh\\nexit 101\\n' > ${policy} && chmod +x ${policy}`]);
   run(["apt-get", "update", "-qq"]);
   run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", ...packages]);
 } catch (error) {
-  say(`apt-get failed (${error.message.split("\n")[0]}); the tests that need ${packages.join(" ")} will be skipped`);
+  failure = error;
+} finally {
+  if (ownPolicy) {
+    try {
+      run(["rm", "-f", policy]);
+    } catch {
+      say(`could not remove ${policy}; remove it by hand`);
+    }
+  }
+}
+if (failure !== null) {
+  say(`apt-get failed (${failure.message.split("\n")[0]}); the tests that need ${packages.join(" ")} will be skipped`);
   process.exit(0);
 }
 const still = missing.filter((p) => !onPath(p.command)).map((p) => p.command);

@@ -18,12 +18,13 @@ import { ensureCommand, freePort, median, onCore, run, type ServerProcess, start
 const TARGET = 1.5;
 
 /** One load run: requests/s, and the requests it completed. */
-interface LoadRun {
+export interface LoadRun {
   perSecond: number;
   requests: number;
 }
 
-async function load(port: number, seconds: number, useWrk: boolean): Promise<LoadRun> {
+/** One keep-alive load run of `GET /` on `port` over `seconds`, the load generator on core 1. */
+export async function load(port: number, seconds: number, useWrk: boolean): Promise<LoadRun> {
   const url = `http://127.0.0.1:${port}/`;
   if (useWrk) {
     const output = await run(onCore(1, ["wrk", "-t1", "-c50", `-d${seconds}s`, url]));

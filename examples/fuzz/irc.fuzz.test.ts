@@ -251,7 +251,7 @@ describe("the IRC example process flooded with 64 MiB without a line ending", ()
   });
 
   it("closes the client with Excess Flood once its receive queue is full, and its RSS grows by less than 16 MB", async () => {
-    irc = await IrcProcess.start();
+    irc = await IrcProcess.start(["--close-timeout", "1"]);
     const bystander = await registered(irc.port, "bystander");
     const flooder = await registered(irc.port, "flooder");
     // Let start-up garbage settle before the baseline.
@@ -273,7 +273,7 @@ describe("the IRC example process flooded with 64 MiB without a line ending", ()
   }, 60_000);
 
   it("does the same for a flooder that sends 64 MiB and never reads its replies", async () => {
-    irc = await IrcProcess.start();
+    irc = await IrcProcess.start(["--close-timeout", "1"]);
     const flooder = await registered(irc.port, "deaf");
     flooder.socket.pause();
     irc.resetPeak();
@@ -363,7 +363,8 @@ describe("the IRC example's limits against hostile clients", () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const held = retainedMemory() - before;
     expect(result).toMatchObject({ stalled: true, closed: false });
-    expect((channel.socket as Socket).bytesRead).toBe(readAtStall);
+    // Once stalled it reads at most one more chunk: the kernel may take some of the queued output later (its send buffer grows), which lets one more read in before the high-water mark stops it again.
+    expect((channel.socket as Socket).bytesRead - readAtStall).toBeLessThanOrEqual(64 * 1024);
     expect(readAtStall).toBeLessThan(result.written);
     expect(counters.peak.queuedOutput).toBeLessThanOrEqual(highWaterMark + 4096);
     expect(counters.peak.bufferedInput).toBeLessThanOrEqual(channel.options.maxBufferedInput);

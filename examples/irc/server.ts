@@ -6,6 +6,7 @@
 import type { AddressInfo } from "node:net";
 import { ChatServer } from "@asynchat/core";
 import type { DeploymentOptions } from "../deployment";
+import { RedisLink } from "./federation/link";
 import { Network } from "./network";
 import { IrcConnection } from "./protocol";
 import { type IrcServerOptions, resolveSettings } from "./settings";
@@ -15,6 +16,8 @@ export class IrcServer {
   /** The shared state: clients, nicknames, channels. */
   readonly network: Network;
   readonly #server: ChatServer<IrcConnection>;
+  /** The link to the network's Redis, when this server is a node of a network. */
+  readonly link: RedisLink | null;
 
   /**
    * @param options limits, intervals, password and MOTD, see {@link IrcServerOptions}
@@ -24,6 +27,8 @@ export class IrcServer {
   constructor(options: IrcServerOptions = {}, deployment: DeploymentOptions = {}) {
     const network = new Network(resolveSettings(options));
     this.network = network;
+    const { redis, presenceTimeout } = network.settings;
+    this.link = redis === null ? null : new RedisLink(network, { url: redis, presenceTimeout });
     this.#server = new ChatServer((socket) => new IrcConnection(socket, network), {
       maxConnections: network.settings.maxConnections,
       refuseMessage: "ERROR :Closing Link: too many connections\r\n",
@@ -36,8 +41,9 @@ export class IrcServer {
     return this.#server.address;
   }
 
-  /** Starts accepting connections (port 0 picks a free one). */
-  listen(port: number, host = "127.0.0.1"): Promise<AddressInfo> {
+  /** Joins the network first when there is one, then starts accepting connections (port 0 picks a free one). */
+  async listen(port: number, host = "127.0.0.1"): Promise<AddressInfo> {
+    await this.link?.start();
     return this.#server.listen(port, host);
   }
 
@@ -46,9 +52,10 @@ export class IrcServer {
     this.#server.stopListening();
   }
 
-  /** Tells every client the server is shutting down, lets their output drain, and stops. */
+  /** Tells every client the server is shutting down, lets their output drain, and stops (leaving the network). */
   async close(): Promise<void> {
     this.network.quitAll("Server shutting down");
+    await this.link?.stop();
     await this.#server.close();
   }
 }

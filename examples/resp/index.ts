@@ -16,7 +16,7 @@ export async function start(options: ExampleOptions): Promise<RunningExample> {
   }
   const limit: Record<string, string> = options.maxConnections === undefined ? {} : { "max-clients": String(options.maxConnections) };
   const settings = settingsFromFlags({ ...limit, ...flags });
-  return startRespServer({ ...settings, port: options.port, host: options.host });
+  return startRespServer({ ...settings, port: options.port, host: options.host }, options.deployment);
 }
 
 export { type RespServer, type RespServerOptions, startRespServer } from "./server";

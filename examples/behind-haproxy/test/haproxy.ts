@@ -55,7 +55,7 @@ export const BALANCER_SOURCE = "127.0.0.3";
 function config(services: Service[], statsPort: number): string {
   const lines = [
     "global",
-    "  maxconn 2000",
+    "  maxconn 200",
     "defaults",
     "  mode tcp",
     "  timeout connect 2s",

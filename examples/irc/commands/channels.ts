@@ -120,10 +120,10 @@ export const channelCommands: CommandTable = {
   TOPIC: {
     minParams: 1,
     run(context, params) {
-      const { client } = context;
+      const { client, network } = context;
       const name = params[0]!;
       if (params.length < 2) {
-        const channel = context.network.findChannel(name);
+        const channel = network.findChannel(name);
         if (channel === undefined) noSuchChannel(client, name);
         else sendTopic(client, channel);
         return;
@@ -137,6 +137,7 @@ export const channelCommands: CommandTable = {
       channel.topic = params[1]!.slice(0, TOPIC_LENGTH);
       channel.topicSetBy = client.prefix;
       channel.topicSetAt = Math.floor(Date.now() / 1000);
+      network.observer?.channelChanged(channel);
       channel.broadcast(formatMessage(client.prefix, "TOPIC", [channel.name], channel.topic));
     },
   },
@@ -222,6 +223,7 @@ export const channelCommands: CommandTable = {
         return;
       }
       channel.invite(target.name);
+      network.observer?.invited(channel, target.name);
       client.replyWords(Numeric.RPL_INVITING, target.name, channel.name);
       if (target.away !== null) client.reply(Numeric.RPL_AWAY, target.name, target.away);
       target.send(formatMessage(client.prefix, "INVITE", [target.name, channel.name]));

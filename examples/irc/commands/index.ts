@@ -32,8 +32,8 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map(
   }),
 );
 
-/** Carries out one message from `context.client`. */
-export function dispatch(context: CommandContext, message: Message): void {
+/** Carries out one message from `context.client`; a Promise when the command waits for the network. */
+export function dispatch(context: CommandContext, message: Message): void | Promise<void> {
   const { client } = context;
   const command = COMMANDS.get(message.command);
   if (command === undefined) {
@@ -48,5 +48,5 @@ export function dispatch(context: CommandContext, message: Message): void {
     client.reply(Numeric.ERR_NEEDMOREPARAMS, message.command, "Not enough parameters");
     return;
   }
-  command.run(context, message.params, message.command);
+  return command.run(context, message.params, message.command);
 }

@@ -81,7 +81,9 @@ function channelMode(context: CommandContext, name: string, modes: string | unde
     return;
   }
   const changes = applyChannelModes(context, channel, modes, args);
-  if (!changes.empty) channel.broadcast(formatMessage(client.prefix, "MODE", [channel.name, changes.text, ...changes.args]));
+  if (changes.empty) return;
+  channel.broadcast(formatMessage(client.prefix, "MODE", [channel.name, changes.text, ...changes.args]));
+  network.observer?.channelChanged(channel);
 }
 
 /**
@@ -189,7 +191,10 @@ function applyChannelModes({ client, network }: CommandContext, channel: Channel
         const target = network.findClient(nick);
         if (target === undefined || !target.registered) client.reply(Numeric.ERR_NOSUCHNICK, nick, "No such nick/channel");
         else if (!channel.has(target)) client.reply(Numeric.ERR_USERNOTINCHANNEL, target.name, channel.name, "They aren't on that channel");
-        else if (channel.setStatus(target, letter === "o" ? "op" : "voice", on)) changes.add(sign, letter, target.name);
+        else if (channel.setStatus(target, letter === "o" ? "op" : "voice", on)) {
+          changes.add(sign, letter, target.name);
+          network.observer?.memberChanged(channel, target);
+        }
         break;
       }
       case "t":
@@ -237,7 +242,9 @@ function userMode({ client, network }: CommandContext, nick: string, modes: stri
     } else unknown = true;
   }
   if (unknown) client.reply(Numeric.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag");
-  if (!changes.empty) client.send(formatMessage(client.prefix, "MODE", [client.name, changes.text]));
+  if (changes.empty) return;
+  client.send(formatMessage(client.prefix, "MODE", [client.name, changes.text]));
+  network.observer?.userChanged(client);
 }
 
 /** MODE. */

@@ -28,7 +28,7 @@ function whoReply({ client, network }: CommandContext, channel: Channel | null, 
     channel?.name ?? "*",
     user.username ?? "*",
     user.host,
-    network.settings.serverName,
+    user.server,
     user.name,
     flags,
     `0 ${user.realname}`,
@@ -82,7 +82,7 @@ export const queryCommands: CommandTable = {
             const channels = [...user.channels].map((c) => c.prefixOf(user) + c.name);
             client.replyList(Numeric.RPL_WHOISCHANNELS, [user.name], channels);
           }
-          client.reply(Numeric.RPL_WHOISSERVER, user.name, serverName, `${networkName} IRC server`);
+          client.reply(Numeric.RPL_WHOISSERVER, user.name, user.server, `${networkName} IRC server`);
           if (user.away !== null) client.reply(Numeric.RPL_AWAY, user.name, user.away);
         }
         client.reply(Numeric.RPL_ENDOFWHOIS, nick, "End of /WHOIS list.");

@@ -94,8 +94,22 @@ export function tryCompleteRegistration(context: CommandContext): void {
     return;
   }
   client.registered = true;
-  network.registered();
+  network.registered(client);
   welcome(context);
+}
+
+/** Gives the client its (checked) nickname: at registration, or as a change everyone sharing a channel sees. */
+function changeNick(context: CommandContext, nick: string): void {
+  const { client, network } = context;
+  if (!client.registered) {
+    network.rename(client, nick);
+    tryCompleteRegistration(context);
+    return;
+  }
+  // Formatted with the old prefix, the new nickname trailing as servers send it; seen by the client and everyone sharing a channel with it.
+  const line = formatMessage(client.prefix, "NICK", [], nick);
+  network.rename(client, nick);
+  network.sendToPeers(client, line, true);
 }
 
 /** PASS, NICK, USER, CAP. */
@@ -132,15 +146,16 @@ export const registrationCommands: CommandTable = {
         return;
       }
       if (client.nick === nick) return;
-      if (!client.registered) {
-        network.rename(client, nick);
-        tryCompleteRegistration(context);
+      const claim = holder === undefined ? network.observer?.claimNick(client, nick) : undefined;
+      if (claim === undefined) {
+        changeNick(context, nick);
         return;
       }
-      // Formatted with the old prefix, the new nickname trailing as servers send it; seen by the client and everyone sharing a channel with it.
-      const line = formatMessage(client.prefix, "NICK", [], nick);
-      network.rename(client, nick);
-      network.sendToPeers(client, line, true);
+      return claim.then((claimed) => {
+        if (client.gone) return;
+        if (!claimed || (network.findClient(nick) ?? client) !== client) client.reply(Numeric.ERR_NICKNAMEINUSE, nick, "Nickname is already in use");
+        else changeNick(context, nick);
+      });
     },
   },
 

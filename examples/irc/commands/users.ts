@@ -16,15 +16,16 @@ const USERHOST_MAX = 5;
 export const userCommands: CommandTable = {
   AWAY: {
     minParams: 0,
-    run({ client }, params) {
+    run({ client, network }, params) {
       const message = params[0];
       if (message === undefined || message === "") {
         client.away = null;
         client.reply(Numeric.RPL_UNAWAY, "You are no longer marked as being away");
-        return;
+      } else {
+        client.away = message.slice(0, AWAY_LENGTH);
+        client.reply(Numeric.RPL_NOWAWAY, "You have been marked as being away");
       }
-      client.away = message.slice(0, AWAY_LENGTH);
-      client.reply(Numeric.RPL_NOWAWAY, "You have been marked as being away");
+      network.observer?.userChanged(client);
     },
   },
 

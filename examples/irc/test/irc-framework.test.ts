@@ -8,6 +8,7 @@
  */
 
 import { Client, type ConnectOptions, type MessageEvent } from "irc-framework";
+import { next } from "./irc-framework-events";
 import { IrcServer } from "../server";
 
 let server: IrcServer;
@@ -33,23 +34,6 @@ afterEach(async () => {
 afterAll(async () => {
   await server.close();
 });
-
-/** Resolves with the first event of that name for which `accept` holds. */
-function next<T>(client: Client, event: string, accept: (value: T) => boolean = () => true, timeout = 5000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      client.off(event, listener);
-      reject(new Error(`no matching "${event}" event within ${timeout} ms`));
-    }, timeout);
-    const listener = (value: T): void => {
-      if (!accept(value)) return;
-      clearTimeout(timer);
-      client.off(event, listener);
-      resolve(value);
-    };
-    client.on(event, listener);
-  });
-}
 
 async function connected(nick: string): Promise<Client> {
   const client = new Client();

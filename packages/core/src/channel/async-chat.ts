@@ -34,7 +34,8 @@ import { type NormalTerminator, type Terminator, normalizeTerminator } from "../
 import { type BudgetUse, type FrameBudget, type RunningBudget, startRunningBudget } from "./frame-budget";
 import { closeChannel, errorChannel, openChannel } from "./diagnostics";
 import { deliverReport, isExpectedFailure, serverRoute } from "./failure-report";
-import { kEmit, kFail, kInvokeHandleClose, kLingerExpired, kStartHandshake, kSyncReading, kTimedOut } from "./internal";
+import { FramePolicy } from "./frame-policy";
+import { kDiscardedFrameEnd, kEmit, kFail, kInvokeHandleClose, kLingerExpired, kRejectFrame, kStartHandshake, kSyncReading, kTimedOut } from "./internal";
 import { Outbound } from "./outbound";
 import { checkLimit } from "./limits";
 import { type AsyncChatOptions, CHANNEL_LIMITS, lineEndingPolicy, resolveChannelOptions } from "./options";
@@ -144,12 +145,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   #listeners: Array<[string, (...args: any[]) => void]> = [];
 
   readonly #timers: ChannelTimers;
-  /** The line-ending check of the frame under way, while `lineEndings` is "crlf"; else null. */
-  #crlf: CrlfCheck | null = null;
-  /** A frame rejected by a policy (bare line ending, budget) is being dropped up to its terminator. */
-  #droppingFrame = false;
-  /** The budget started by startBudget, and what it has used; null when none is running. */
-  #budget: RunningBudget | null = null;
+  readonly #policy: FramePolicy;
   /** Set by the default handleError: the failure being handled reached it (no override took it over). */
   #errorReachedDefault = false;
 
@@ -214,7 +210,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#framer.maxLength = this.#options.maxLength;
     this.#timers = new ChannelTimers(this, this.#options.idleTimeout, this.#options.frameTimeout, this.#options.closeTimeout);
     this.#outbound = new Outbound(this, this.#timers);
-    if (this.#options.lineEndings === "crlf") this.#crlf = new CrlfCheck();
+    this.#policy = new FramePolicy(this, this.#options.lineEndings);
     // Subclasses written asynchat-style get asynchat's exact collectIncomingData pieces;
     // those that take ranges themselves (Protocol) get them without the copy that costs.
     this.#framer.coalesceHeld = this.handleFrameData === AsyncChat.prototype.handleFrameData;
@@ -321,13 +317,13 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * `"crlf"` for SMTP's DATA); a change applies to the bytes framed after it.
    */
   get lineEndings(): LineEndingPolicy {
-    return this.#crlf === null ? "any" : "crlf";
+    return this.#policy.lineEndings;
   }
 
   set lineEndings(policy: LineEndingPolicy) {
     if (lineEndingPolicy(policy, "lineEndings") === this.lineEndings) return;
     this.#options.lineEndings = policy;
-    this.#crlf = policy === "crlf" ? new CrlfCheck() : null;
+    this.#policy.lineEndings = policy;
   }
 
   /**
@@ -341,20 +337,17 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * states instead: `static budgets` and `{ budget }`.)
    */
   startBudget(budget: FrameBudget): void {
-    this.#budget = startRunningBudget(budget);
+    this.#policy.startBudget(budget);
   }
 
   /** Ends the running budget; returns what it used (zeros if none was running). */
   endBudget(): BudgetUse {
-    const budget = this.#budget;
-    this.#budget = null;
-    return budget === null ? { bytes: 0, frames: 0 } : { bytes: budget.bytes, frames: budget.frames };
+    return this.#policy.endBudget();
   }
 
   /** What the running budget has used so far, or null if none is running. */
   get budgetUsed(): BudgetUse | null {
-    const budget = this.#budget;
-    return budget === null ? null : { bytes: budget.bytes, frames: budget.frames };
+    return this.#policy.budgetUsed;
   }
 
   /** Bytes of output queued in the FIFO and in the socket (producers not yet asked are not counted). */
@@ -395,7 +388,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    */
   protected handleFrameData(chunk: Buffer, start: number, end: number): void {
     // The policies (line endings, budget) cost one test per piece when none is in force.
-    if ((this.#crlf !== null || this.#budget !== null || this.#droppingFrame) && !this.#pieceAccepted(chunk, start, end)) return;
+    if (this.#policy.active && !this.#policy.acceptPiece(chunk, start, end, this.#endsLines())) return;
     if (this.#terminatorKind === "count") this.#collectCounted(chunk, start, end, this.#framer.remaining + (end - start));
     else this.collectIncomingData(this.view(chunk, start, end));
   }
@@ -448,68 +441,6 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     return kind === "sequence" || kind === "any";
   }
 
-  /**
-   * With a line-ending policy or a budget in force: whether a piece of the
-   * frame may go on to `collectIncomingData`. A bare CR or LF, or bytes past
-   * the budget, reject the frame, and the rest of it is dropped.
-   */
-  #pieceAccepted(chunk: Buffer, start: number, end: number): boolean {
-    if (this.#droppingFrame) return false;
-    if (this.#crlf !== null && this.#endsLines()) {
-      const bad = this.#crlf.piece(chunk, start, end);
-      if (bad >= 0) {
-        this.#droppingFrame = true;
-        this.#rejectBadLine(bad);
-        return false;
-      }
-    }
-    const budget = this.#budget;
-    if (budget !== null) {
-      budget.bytes += end - start;
-      if (budget.bytes > budget.maxBytes) {
-        this.#droppingFrame = true;
-        this.#rejectOverBudget(budget, "bytes");
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** The end of a frame under a policy: whether it is delivered (`foundTerminator`), or was rejected and dropped. */
-  #frameEndAccepted(chunk: Buffer, start: number, end: number): boolean {
-    if (!this.#droppingFrame) {
-      if (this.#crlf !== null && this.#endsLines()) {
-        const check = this.#crlf;
-        let bad = check.piece(chunk, start, end);
-        if (bad < 0) bad = check.end();
-        if (bad >= 0) this.#rejectBadLine(bad);
-        else if (this.#chargeFrameEnd(end - start)) return true;
-      } else if (this.#chargeFrameEnd(end - start)) return true;
-    }
-    this.#droppingFrame = false;
-    this.#crlf?.reset();
-    if (!this.#inputStopped) this.handleDiscardedFrameEnd();
-    return false;
-  }
-
-  /** Counts a frame's last piece and the frame itself against the budget (if any); false if that rejected it. */
-  #chargeFrameEnd(length: number): boolean {
-    const budget = this.#budget;
-    if (budget === null) return true;
-    budget.bytes += length;
-    budget.frames++;
-    if (budget.bytes > budget.maxBytes) this.#rejectOverBudget(budget, "bytes");
-    else if (budget.frames > budget.maxFrames) this.#rejectOverBudget(budget, "frames");
-    else return true;
-    return false;
-  }
-
-  #rejectOverBudget(budget: RunningBudget, resource: "bytes" | "frames"): void {
-    this.#dropKept();
-    const limit = resource === "bytes" ? budget.maxBytes : budget.maxFrames;
-    this.#rejectFrame(new BudgetExceededError(budget.name, resource, limit, resource === "bytes" ? budget.bytes : budget.frames), this.handleBudgetExceeded);
-  }
-
   /** What was kept of a rejected frame for getData goes with it. */
   #dropKept(): void {
     this.#kept = null;
@@ -517,9 +448,15 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#keptLength = 0;
   }
 
-  #rejectBadLine(offset: number): void {
+  /** @internal For the frame policy: see {@link kRejectFrame}. */
+  [kRejectFrame](error: BareLineEndingError | BudgetExceededError): void {
     this.#dropKept();
-    this.#rejectFrame(new BareLineEndingError(offset), this.handleBareLineEnding);
+    this.#rejectByKind(error);
+  }
+
+  /** @internal For the frame policy: see {@link kDiscardedFrameEnd}. */
+  [kDiscardedFrameEnd](): void {
+    if (!this.#inputStopped) this.handleDiscardedFrameEnd();
   }
 
   /**
@@ -542,7 +479,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * then `foundTerminator`.
    */
   protected handleFrameEnd(chunk: Buffer, start: number, end: number): void {
-    if ((this.#crlf !== null || this.#budget !== null || this.#droppingFrame) && !this.#frameEndAccepted(chunk, start, end)) return;
+    if (this.#policy.active && !this.#policy.acceptEnd(chunk, start, end, this.#endsLines())) return;
     if (end > start) {
       if (this.#terminatorKind === "count" && this.#matchedIndex < 0) this.#collectCounted(chunk, start, end, end - start);
       else this.collectIncomingData(this.view(chunk, start, end));
@@ -782,8 +719,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#framer.reset();
     this.#dropKept();
     // The frame under way is gone: so is its line-ending check or its rejection.
-    this.#droppingFrame = false;
-    this.#crlf?.reset();
+    this.#policy.reset();
     this.#outbound.clear();
     if (this.#state === CLOSING) this.#outbound.pushItem(CLOSE_MARKER);
   }
@@ -929,6 +865,10 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * drops the rest of the frame.
    */
   protected rejectFrame(error: FrameTooLongError | BareLineEndingError | BudgetExceededError): void {
+    this.#rejectByKind(error);
+  }
+
+  #rejectByKind(error: FrameTooLongError | BareLineEndingError | BudgetExceededError): void {
     if (error instanceof FrameTooLongError) this.#rejectFrame(error, this.handleFrameTooLong);
     else if (error instanceof BareLineEndingError) this.#rejectFrame(error, this.handleBareLineEnding);
     else this.#rejectFrame(error, this.handleBudgetExceeded);

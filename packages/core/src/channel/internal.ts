@@ -24,3 +24,7 @@ export const kState: unique symbol = Symbol("asynchat.state");
 export const kSyncReading: unique symbol = Symbol("asynchat.syncReading");
 /** `(socket)`: the plaintext before a STARTTLS marker has been handed to the socket: start the handshake. */
 export const kStartHandshake: unique symbol = Symbol("asynchat.startHandshake");
+/** `(error)`: reject the current frame (bare line ending, budget): drop what was kept, its hook, the `error` event. */
+export const kRejectFrame: unique symbol = Symbol("asynchat.rejectFrame");
+/** `()`: a rejected frame's terminator arrived: `handleDiscardedFrameEnd`, unless input has stopped. */
+export const kDiscardedFrameEnd: unique symbol = Symbol("asynchat.discardedFrameEnd");
