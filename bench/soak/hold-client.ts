@@ -71,6 +71,7 @@ function openOne(request: OpenRequest, index: number, deadline: number): Promise
 async function open(request: OpenRequest): Promise<{ opened: number; failed: number; ms: number }> {
   const started = Date.now();
   const deadline = started + STEP_TIMEOUT;
+  const heldBefore = sockets.length;
   let failed = 0;
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -81,7 +82,7 @@ async function open(request: OpenRequest): Promise<{ opened: number; failed: num
     }
   };
   await Promise.all(Array.from({ length: Math.min(WAVE, request.count) }, worker));
-  return { opened: sockets.length, failed: failed + (request.count - next), ms: Date.now() - started };
+  return { opened: sockets.length - heldBefore, failed: failed + (request.count - next), ms: Date.now() - started };
 }
 
 async function pingAll(protocol: "resp" | "irc"): Promise<{ answered: number; ms: number }> {
@@ -115,6 +116,8 @@ async function closeAll(): Promise<{ closed: number; ms: number }> {
         }),
     ),
   );
+  // Closed sockets would never answer the next run's PING: forget them.
+  sockets.length = 0;
   return { closed: closed.filter(Boolean).length, ms: Date.now() - started };
 }
 

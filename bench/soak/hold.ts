@@ -32,8 +32,12 @@ const PER_PROCESS = 15_000;
 
 function ask<T>(child: ChildProcess, message: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
-    child.once("message", (reply) => resolve(reply as T));
-    child.once("exit", (code) => reject(new Error(`a load process exited with ${code}`)));
+    const onExit = (code: number | null): void => reject(new Error(`a load process exited with ${code} while asked ${JSON.stringify(message)}`));
+    child.once("message", (reply) => {
+      child.off("exit", onExit);
+      resolve(reply as T);
+    });
+    child.once("exit", onExit);
     child.send(message as object);
   });
 }
