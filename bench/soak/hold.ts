@@ -24,11 +24,17 @@ export interface HoldResult extends HeapGrowth {
   openSeconds: number;
   acceptRate: number;
   rssPerIdleConnection: number;
+  /** Of that, the JavaScript heap (after a forced GC); the rest is native: libuv handles, stream state outside the heap, malloc. */
+  heapPerIdleConnection: number;
   peakRss: number;
 }
 
 /** Connections per load process: below the usual 20,000 open-file limit, and well within one source address's ports. */
 const PER_PROCESS = 15_000;
+
+function kb(bytes: number): string {
+  return `${(bytes / 1024).toFixed(2)} KB`;
+}
 
 function ask<T>(child: ChildProcess, message: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -61,11 +67,13 @@ export async function holdSoak(example: "resp" | "irc", total: number): Promise<
       clients.map((child, i) => {
         const count = Math.min(PER_PROCESS, total - i * PER_PROCESS);
         const request: OpenRequest = { port: server.port, source: `127.0.0.${i + 3}`, count, protocol: example, prefix: `c${i}n` };
-        return ask<{ opened: number; failed: number; ms: number }>(child, { open: request });
+        return ask<{ opened: number; failed: number; errors: Record<string, number>; ms: number }>(child, { open: request });
       }),
     );
     const openSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     const opened = opens.reduce((n, o) => n + o.opened, 0);
+    const failures = new Map<string, number>();
+    for (const o of opens) for (const [cause, n] of Object.entries(o.errors)) failures.set(cause, (failures.get(cause) ?? 0) + n);
     const held = await server.stats();
     const pings = await Promise.all(clients.map((child) => ask<{ answered: number; ms: number }>(child, "ping")));
     const answered = pings.reduce((n, p) => n + p.answered, 0);
@@ -82,6 +90,7 @@ export async function holdSoak(example: "resp" | "irc", total: number): Promise<
       openSeconds,
       acceptRate: opened / openSeconds,
       rssPerIdleConnection: (held.rss - before.rss) / Math.max(1, opened),
+      heapPerIdleConnection: (held.heapUsed - before.heapUsed) / Math.max(1, opened),
       peakRss: after.peakRss,
       ...heapGrowth(before, after),
     };
@@ -89,9 +98,11 @@ export async function holdSoak(example: "resp" | "irc", total: number): Promise<
       [
         `${example.toUpperCase()} holding ${total} connections at once (${processes} load processes, source addresses 127.0.0.3–127.0.0.${processes + 2})`,
         `  opened${example === "irc" ? " and registered" : ""}  ${opened} of ${total} in ${openSeconds.toFixed(1)} s (${Math.round(result.acceptRate)} connections/s)`,
+        ...(failures.size === 0 ? [] : [`  not opened, by cause     ${[...failures].map(([cause, n]) => `${cause} ×${n}`).join(", ")}`]),
         `  answered PING            ${answered} of ${opened}`,
         `  closed cleanly           ${closed} of ${opened}`,
-        `  RSS per idle connection  ${(result.rssPerIdleConnection / 1024).toFixed(2)} KB (target 6 KB)`,
+        `  RSS per idle connection  ${kb(result.rssPerIdleConnection)} (target 6 KB) after a forced GC, against the server before them`,
+        `    of it, JavaScript heap ${kb(result.heapPerIdleConnection)}; native and allocator ${kb(result.rssPerIdleConnection - result.heapPerIdleConnection)}`,
         `  peak RSS (server)        ${mb(result.peakRss)}`,
         ...heapLines(result),
         "",
