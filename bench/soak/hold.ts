@@ -16,7 +16,7 @@ import type { OpenRequest } from "./hold-client";
 
 /** Figures of one many-connections run. */
 export interface HoldResult extends HeapGrowth {
-  example: "resp" | "irc";
+  example: "resp" | "irc" | "net";
   wanted: number;
   opened: number;
   answered: number;
@@ -26,6 +26,8 @@ export interface HoldResult extends HeapGrowth {
   rssPerIdleConnection: number;
   /** Of that, the JavaScript heap (after a forced GC); the rest is native: libuv handles, stream state outside the heap, malloc. */
   heapPerIdleConnection: number;
+  /** RSS per connection of the second half opened alone (against the server holding the first half): the marginal cost. */
+  marginalRssPerIdleConnection: number;
   peakRss: number;
 }
 
@@ -49,29 +51,43 @@ function ask<T>(child: ChildProcess, message: unknown): Promise<T> {
 }
 
 /** Runs one example with `total` connections and prints its figures. */
-export async function holdSoak(example: "resp" | "irc", total: number): Promise<HoldResult> {
+export async function holdSoak(example: "resp" | "irc" | "net", total: number): Promise<HoldResult> {
   // No idle timeout or keep-alive PING while they are held; --max-connections (resp's --max-clients) above the total.
-  const flags = example === "resp" ? ["--timeout", "0"] : ["--ping-interval", "3600"];
+  const flags = example === "resp" ? ["--timeout", "0"] : example === "irc" ? ["--ping-interval", "3600"] : [];
   const server = await startSoakServer(example, [...flags, "--max-connections", String(total + 100)]);
+  // The bare server speaks just enough RESP: +PONG to a PING.
+  const protocol = example === "irc" ? "irc" : "resp";
   const processes = Math.ceil(total / PER_PROCESS);
   const clients = Array.from({ length: processes }, () => fork(path.join(__dirname, "hold-client.js"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] }));
   try {
     // A small warm-up run, so that "before" is a server whose code is compiled.
-    await ask(clients[0]!, { open: { port: server.port, source: "127.0.0.2", count: 200, protocol: example, prefix: "w" } satisfies OpenRequest });
+    await ask(clients[0]!, { open: { port: server.port, source: "127.0.0.2", count: 200, protocol, prefix: "w" } satisfies OpenRequest });
     await ask(clients[0]!, "ping");
     await ask(clients[0]!, "close");
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const before = await server.stats();
-    const started = process.hrtime.bigint();
-    const opens = await Promise.all(
-      clients.map((child, i) => {
-        const count = Math.min(PER_PROCESS, total - i * PER_PROCESS);
-        const request: OpenRequest = { port: server.port, source: `127.0.0.${i + 3}`, count, protocol: example, prefix: `c${i}n` };
-        return ask<{ opened: number; failed: number; errors: Record<string, number>; ms: number }>(child, { open: request });
-      }),
-    );
-    const openSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    // Opened in two halves, the server's memory taken between them: the second half's cost per connection is
+    // the marginal one, free of what the server grows once whatever the number (V8's young generation, allocator arenas).
+    type Opened = { opened: number; failed: number; errors: Record<string, number>; ms: number };
+    const openHalf = async (half: 0 | 1): Promise<{ opens: Opened[]; seconds: number }> => {
+      const started = process.hrtime.bigint();
+      const opens = await Promise.all(
+        clients.map((child, i) => {
+          const share = Math.min(PER_PROCESS, total - i * PER_PROCESS);
+          const first = Math.ceil(share / 2);
+          const request: OpenRequest = { port: server.port, source: `127.0.0.${i + 3}`, count: half === 0 ? first : share - first, protocol, prefix: `c${i}${"ab"[half]}` };
+          return ask<Opened>(child, { open: request });
+        }),
+      );
+      return { opens, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+    };
+    const first = await openHalf(0);
+    const middle = await server.stats();
+    const second = await openHalf(1);
+    const openSeconds = first.seconds + second.seconds;
+    const opens = [...first.opens, ...second.opens];
     const opened = opens.reduce((n, o) => n + o.opened, 0);
+    const openedFirst = first.opens.reduce((n, o) => n + o.opened, 0);
     const failures = new Map<string, number>();
     for (const o of opens) for (const [cause, n] of Object.entries(o.errors)) failures.set(cause, (failures.get(cause) ?? 0) + n);
     const held = await server.stats();
@@ -91,18 +107,20 @@ export async function holdSoak(example: "resp" | "irc", total: number): Promise<
       acceptRate: opened / openSeconds,
       rssPerIdleConnection: (held.rss - before.rss) / Math.max(1, opened),
       heapPerIdleConnection: (held.heapUsed - before.heapUsed) / Math.max(1, opened),
+      marginalRssPerIdleConnection: (held.rss - middle.rss) / Math.max(1, opened - openedFirst),
       peakRss: after.peakRss,
       ...heapGrowth(before, after),
     };
     process.stdout.write(
       [
-        `${example.toUpperCase()} holding ${total} connections at once (${processes} load processes, source addresses 127.0.0.3–127.0.0.${processes + 2})`,
+        `${example === "net" ? "bare node:net (the floor)" : example.toUpperCase()} holding ${total} connections at once (${processes} load processes, source addresses 127.0.0.3–127.0.0.${processes + 2})`,
         `  opened${example === "irc" ? " and registered" : ""}  ${opened} of ${total} in ${openSeconds.toFixed(1)} s (${Math.round(result.acceptRate)} connections/s)`,
         ...(failures.size === 0 ? [] : [`  not opened, by cause     ${[...failures].map(([cause, n]) => `${cause} ×${n}`).join(", ")}`]),
         `  answered PING            ${answered} of ${opened}`,
         `  closed cleanly           ${closed} of ${opened}`,
-        `  RSS per idle connection  ${kb(result.rssPerIdleConnection)} (target 6 KB) after a forced GC, against the server before them`,
+        `  RSS per idle connection  ${kb(result.rssPerIdleConnection)}${example === "net" ? "" : " (target 6 KB)"} after a forced GC, against the server before them`,
         `    of it, JavaScript heap ${kb(result.heapPerIdleConnection)}; native and allocator ${kb(result.rssPerIdleConnection - result.heapPerIdleConnection)}`,
+        `    marginal (second half) ${kb(result.marginalRssPerIdleConnection)}: without what the server grows once, whatever the number`,
         `  peak RSS (server)        ${mb(result.peakRss)}`,
         ...heapLines(result),
         "",
