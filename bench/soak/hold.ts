@@ -26,6 +26,8 @@ export interface HoldResult extends HeapGrowth {
   rssPerIdleConnection: number;
   /** Of that, the JavaScript heap (after a forced GC); the rest is native: libuv handles, stream state outside the heap, malloc. */
   heapPerIdleConnection: number;
+  /** V8's committed heap per connection: what it uses plus the free room it keeps. */
+  heapCommittedPerIdleConnection: number;
   /** RSS per connection of the second half opened alone (against the server holding the first half): the marginal cost. */
   marginalRssPerIdleConnection: number;
   peakRss: number;
@@ -107,6 +109,7 @@ export async function holdSoak(example: "resp" | "irc" | "net", total: number): 
       acceptRate: opened / openSeconds,
       rssPerIdleConnection: (held.rss - before.rss) / Math.max(1, opened),
       heapPerIdleConnection: (held.heapUsed - before.heapUsed) / Math.max(1, opened),
+      heapCommittedPerIdleConnection: (held.heapTotal - before.heapTotal) / Math.max(1, opened),
       marginalRssPerIdleConnection: (held.rss - middle.rss) / Math.max(1, opened - openedFirst),
       peakRss: after.peakRss,
       ...heapGrowth(before, after),
@@ -119,7 +122,7 @@ export async function holdSoak(example: "resp" | "irc" | "net", total: number): 
         `  answered PING            ${answered} of ${opened}`,
         `  closed cleanly           ${closed} of ${opened}`,
         `  RSS per idle connection  ${kb(result.rssPerIdleConnection)}${example === "net" ? "" : " (target 6 KB)"} after a forced GC, against the server before them`,
-        `    of it, JavaScript heap ${kb(result.heapPerIdleConnection)}; native and allocator ${kb(result.rssPerIdleConnection - result.heapPerIdleConnection)}`,
+        `    of it, JavaScript heap ${kb(result.heapPerIdleConnection)} used (${kb(result.heapCommittedPerIdleConnection)} committed); the rest native and allocator`,
         `    marginal (second half) ${kb(result.marginalRssPerIdleConnection)}: without what the server grows once, whatever the number`,
         `  peak RSS (server)        ${mb(result.peakRss)}`,
         ...heapLines(result),

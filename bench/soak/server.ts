@@ -13,6 +13,8 @@ import * as v8 from "node:v8";
 /** What the soak runner asks for and gets back. */
 export interface ServerStats {
   heapUsed: number;
+  /** V8's heap as committed (used, plus free room it keeps). */
+  heapTotal: number;
   rss: number;
   /** Peak RSS of the process so far (Linux VmHWM), or the current RSS elsewhere. */
   peakRss: number;
@@ -48,7 +50,7 @@ function stats(): ServerStats {
   }
   const usage = process.memoryUsage();
   const code = v8.getHeapSpaceStatistics().find((space) => space.space_name === "code_space");
-  return { heapUsed: usage.heapUsed, rss: usage.rss, peakRss: peakRss(), codeSpace: code?.space_used_size ?? 0 };
+  return { heapUsed: usage.heapUsed, heapTotal: usage.heapTotal, rss: usage.rss, peakRss: peakRss(), codeSpace: code?.space_used_size ?? 0 };
 }
 
 /**
