@@ -55,6 +55,12 @@ export class Network {
   /** Told of every change to mirrored state while it is set (a server of a network); null for a lone server. */
   observer: NetworkObserver | null = null;
 
+  /**
+   * A client's `onSendQueueExceeded`: drops it ("Max SendQ exceeded"). One
+   * function for the whole network rather than a closure per client.
+   */
+  readonly dropOverflowing = (client: Client): void => this.quit(client, "Max SendQ exceeded", false);
+
   /** @param settings the resolved settings */
   constructor(settings: IrcSettings) {
     this.settings = settings;
@@ -108,7 +114,7 @@ export class Network {
     }
     channel.members.set(client, { op: created, voice: false });
     channel.forgetInvite(client.name);
-    client.channels.add(channel);
+    client.entered(channel);
     this.observer?.joined(client, channel, created);
     return channel;
   }
@@ -116,7 +122,7 @@ export class Network {
   /** Takes `client` off `channel`; an empty channel ceases to exist. */
   leave(client: Client, channel: Channel): void {
     channel.members.delete(client);
-    client.channels.delete(channel);
+    client.left(channel);
     if (channel.members.size === 0) this.#channels.delete(channel.key);
     this.observer?.left(client, channel);
   }
