@@ -25,6 +25,7 @@ function megabytes(bytes: number | null): string {
 }
 
 function figure(value: number): string {
+  if (value < 10) return value.toFixed(3);
   return value >= 100_000 ? `${(value / 1000).toFixed(0)} k` : value >= 10_000 ? `${(value / 1000).toFixed(1)} k` : value.toFixed(0);
 }
 

@@ -67,7 +67,12 @@ export interface ServerProcess {
   stop(): Promise<void>;
   /** Its peak resident memory so far, in bytes (Linux), or null. */
   peakRss(): number | null;
+  /** The CPU time it has used so far, user and system, in seconds (Linux `/proc/<pid>/stat`), or null. */
+  cpuSeconds(): number | null;
 }
+
+/** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS = 100;
 
 /**
  * Starts `argv` and resolves once a line of its output matches `ready`
@@ -111,6 +116,14 @@ function serverProcess(child: ChildProcess, port: number): ServerProcess {
       const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
       await exited;
       clearTimeout(timer);
+    },
+    cpuSeconds() {
+      const stat = `/proc/${child.pid}/stat`;
+      if (!existsSync(stat)) return null;
+      // Fields after the command name (which is in parentheses and may hold spaces): utime is the 12th, stime the 13th.
+      const text = readFileSync(stat, "latin1");
+      const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
     },
     peakRss() {
       // With taskset the child is taskset's exec'd program: same pid.

@@ -1,16 +1,23 @@
 /**
- * SMTP row: postfix's `smtp-source` sending 1 KiB messages over 20
- * sessions, with and without connection reuse, against the SMTP example and
- * npm `smtp-server` (reverse DNS off). The example and one smtp-server write
- * each message to a Maildir on a RAM disk without fsync, so the disk does
- * not decide; a second smtp-server discards messages, for reference.
+ * SMTP rows, against the SMTP example and npm `smtp-server` (reverse DNS
+ * off). The example and one smtp-server write each message to a Maildir on
+ * a RAM disk without fsync, so the disk does not decide; a second
+ * smtp-server discards messages, for reference.
+ *
+ * - postfix's `smtp-source` sending 1 KiB messages over 20 sessions, with
+ *   and without connection reuse (it does not pipeline: four round trips a
+ *   message);
+ * - the SMTP client's load generator (examples/smtp-client/load.ts), which
+ *   pipelines: the same messages over 20 reused sessions, and a session per
+ *   message. For these, each server's CPU time per message is measured too
+ *   (from /proc/<pid>/stat before and after each run).
  */
 
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { ServerResult, SkippedRow } from "./result";
-import { ensureCommand, freePort, median, onCore, run, startServer } from "./processes";
+import { type ServerProcess, ensureCommand, freePort, median, onCore, run, startServer } from "./processes";
 
 function smtpSource(): string {
   return ["/usr/sbin/smtp-source", "/usr/bin/smtp-source"].find((p) => existsSync(p)) ?? "smtp-source";
@@ -24,6 +31,62 @@ async function send(port: number, messages: number, reuse: boolean): Promise<num
   await run(onCore(1, argv));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return messages / seconds;
+}
+
+/** One load-generator run against `server`: its throughput, and the server's CPU milliseconds per message. */
+async function load(server: ServerProcess, messages: number, perMessage: boolean): Promise<{ perSecond: number; cpuMsPerMessage: number }> {
+  const argv = ["node", "examples/dist/smtp-client/load.js", "--port", String(server.port), "--sessions", "20", "--messages", String(messages), "--size", "1024"];
+  if (perMessage) argv.push("--per-message");
+  const cpuBefore = server.cpuSeconds() ?? 0;
+  const output = await run(onCore(1, argv));
+  const cpuAfter = server.cpuSeconds() ?? 0;
+  const result = JSON.parse(output.trim().split("\n").pop()!) as { perSecond: number; failures: number; messages: number };
+  if (result.failures > 0) throw new Error(`the load generator saw ${result.failures} failures against port ${server.port}`);
+  return { perSecond: result.perSecond, cpuMsPerMessage: ((cpuAfter - cpuBefore) * 1000) / result.messages };
+}
+
+/** The load-generator rows: throughput and CPU per message, reused pipelined sessions and a session per message. */
+async function clientRows(ours: ServerProcess, peer: ServerProcess, runs: number, messages: number): Promise<ServerResult[]> {
+  const results: ServerResult[] = [];
+  for (const perMessage of [false, true]) {
+    const count = perMessage ? Math.max(200, Math.floor(messages / 5)) : messages;
+    const oursRuns: Array<{ perSecond: number; cpuMsPerMessage: number }> = [];
+    const peerRuns: Array<{ perSecond: number; cpuMsPerMessage: number }> = [];
+    for (let r = 0; r < runs; r++) {
+      oursRuns.push(await load(ours, count, perMessage));
+      peerRuns.push(await load(peer, count, perMessage));
+    }
+    const what = `1 KiB messages, 20 sessions, the SMTP client ${perMessage ? "with a session per message" : "pipelining over reused sessions"}`;
+    const throughput = { ours: oursRuns.map((r) => r.perSecond), peer: peerRuns.map((r) => r.perSecond) };
+    const cpu = { ours: oursRuns.map((r) => r.cpuMsPerMessage), peer: peerRuns.map((r) => r.cpuMsPerMessage) };
+    results.push({
+      server: "smtp",
+      test: what,
+      unit: "messages/s",
+      ours: median(throughput.ours),
+      peer: median(throughput.peer),
+      peerName: "smtp-server, Maildir",
+      ratio: median(throughput.ours) / median(throughput.peer),
+      target: perMessage ? undefined : 1.5,
+      oursPeakRss: ours.peakRss(),
+      peerPeakRss: peer.peakRss(),
+      runs: throughput,
+    });
+    results.push({
+      server: "smtp",
+      test: `${what}: server CPU ms per message (ratio: smtp-server's / ours)`,
+      unit: "ms",
+      ours: median(cpu.ours),
+      peer: median(cpu.peer),
+      peerName: "smtp-server, Maildir",
+      ratio: median(cpu.peer) / median(cpu.ours),
+      target: perMessage ? undefined : 1.5,
+      oursPeakRss: ours.peakRss(),
+      peerPeakRss: peer.peakRss(),
+      runs: cpu,
+    });
+  }
+  return results;
 }
 
 /** Runs the SMTP row: `runs` alternating runs of `messages` messages, reused and fresh sessions. */
@@ -73,6 +136,7 @@ export async function smtpRow(runs: number, messages: number): Promise<Array<Ser
         });
       }
     }
+    results.push(...(await clientRows(ours, peer, runs, messages)));
   } finally {
     await Promise.all([ours.stop(), peer.stop(), discarding.stop()]);
     rmSync(oursDir, { recursive: true, force: true });
