@@ -8,6 +8,7 @@
  */
 
 import type { FlagSpec } from "./cli/flag";
+import type { DeploymentOptions } from "./deployment";
 import { startEcho } from "./echo/server";
 import { start as startHttp } from "./http";
 import { HTTP_FLAGS } from "./http/flags";
@@ -40,12 +41,18 @@ export interface ExampleOptions {
   switches?: ReadonlySet<string>;
   /** The values of the repeatable flags given (`multiple: true`), in order; absent means none. */
   lists?: Readonly<Record<string, readonly string[]>>;
+  /** `--proxy-protocol` and `--proxy-from`: pass them to the example's `ChatServer`. Absent: none. */
+  deployment?: DeploymentOptions;
+  /** `--workers`: how many processes the command line runs the example in (the example itself runs in each). */
+  workers?: number;
 }
 
 /** A running example: close it gracefully. */
 export interface RunningExample {
   /** The bound address (its port matters when 0 was asked for). */
   readonly address: { port: number } | null;
+  /** Stop accepting and keep the open connections (a rolling restart's first step, under `--workers`). */
+  stopListening?(): void;
   close(): Promise<void>;
 }
 
@@ -64,6 +71,12 @@ export interface Example {
   start(options: ExampleOptions): Promise<RunningExample>;
   /** How to talk to it with a common client, e.g. `nc 127.0.0.1 7777`. */
   hint(host: string, port: number): string;
+  /**
+   * Why this example cannot run in more than one process with these options
+   * (its state lives in one), or undefined when it can: `--workers` above 1
+   * is then refused with this reason. Absent: any number of workers.
+   */
+  singleProcess?(options: ExampleOptions): string | undefined;
 }
 
 /** The examples, in the order `npm start` starts them. */
@@ -74,7 +87,7 @@ export const examples: readonly Example[] = [
     defaultPort: 7777,
     inStart: false,
     flags: [],
-    start: ({ port, host, maxConnections }) => startEcho(port, host, { maxConnections }),
+    start: ({ port, host, maxConnections, deployment }) => startEcho(port, host, { maxConnections, ...deployment }),
     hint: (host, port) => `nc ${host} ${port}   (type lines; QUIT to leave)`,
   },
   {
@@ -94,6 +107,8 @@ export const examples: readonly Example[] = [
     flags: IRC_FLAGS,
     start: startIrc,
     hint: (host, port) => `nc ${host} ${port}   then: NICK me / USER me 0 * :Me / JOIN #test`,
+    // Lifted when the IRC state is shared between processes (a network through Redis).
+    singleProcess: () => "its nicknames and channels live in one process, so users on different workers would not see each other",
   },
   {
     name: "resp",
@@ -103,6 +118,7 @@ export const examples: readonly Example[] = [
     flags: RESP_FLAGS,
     start: startResp,
     hint: (host, port) => `redis-cli -h ${host} -p ${port} ping`,
+    singleProcess: () => "its keyspace lives in one process, so each worker would have keys of its own",
   },
   {
     name: "http",

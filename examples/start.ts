@@ -7,8 +7,9 @@
  * gracefully.
  */
 
+import { serveCluster } from "@asynchat/core";
 import { FlagError } from "./cli/flag-error";
-import { type Command, parseCommandLine } from "./cli/parse-command-line";
+import { type Command, type Plan, parseCommandLine } from "./cli/parse-command-line";
 import { type RunningExample, examples } from "./registry";
 
 function commandLine(): Command {
@@ -24,7 +25,14 @@ function commandLine(): Command {
 async function main(): Promise<void> {
   const command = commandLine();
   if (command.kind === "help") {
+    // `--help | head` closes the pipe early: that is not an error.
+    process.stdout.on("error", (error: NodeJS.ErrnoException) => process.exit(error.code === "EPIPE" ? 0 : 1));
     process.stdout.write(command.text);
+    return;
+  }
+  const single = command.plans.length === 1 ? command.plans[0]! : null;
+  if (single !== null && (single.options.workers ?? 1) > 1) {
+    await startWorkers(single);
     return;
   }
   const running: RunningExample[] = [];
@@ -46,7 +54,25 @@ async function main(): Promise<void> {
   process.on("SIGTERM", stop);
 }
 
+/**
+ * `--workers N` (N > 1): this process is the cluster's primary, supervising
+ * N workers that each run the example on the shared port; the workers run
+ * this same script and land here too, as workers. The primary prints the
+ * usual `listening` line once every worker listens.
+ */
+async function startWorkers({ example, options }: Plan): Promise<void> {
+  const primary = await serveCluster({ workers: options.workers!, start: () => example.start(options) });
+  if (primary === null) return;
+  primary.on("workerExit", (pid, code, signal, expected) => {
+    if (!expected) process.stderr.write(`worker ${pid} died (${signal ?? `exit ${code}`}); starting another\n`);
+  });
+  primary.on("error", (error) => process.stderr.write(`${error.message}\n`));
+  process.stdout.write(`listening ${example.name} ${options.host}:${primary.port}\n`);
+  process.stdout.write(`  ${options.workers} workers (pids ${primary.pids.join(", ")}); SIGHUP restarts them one by one\n`);
+  process.stdout.write(`  try: ${example.hint(options.host, primary.port)}\n`);
+}
+
 main().catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+  process.exit(error instanceof FlagError ? 2 : 1);
 });

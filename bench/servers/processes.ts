@@ -67,12 +67,18 @@ export interface ServerProcess {
   stop(): Promise<void>;
   /** Its peak resident memory so far, in bytes (Linux), or null. */
   peakRss(): number | null;
-  /** The CPU time it has used so far, user and system, in seconds (Linux `/proc/<pid>/stat`), or null. */
+  /** CPU time it has used so far (user + system), in seconds (Linux), or null. */
   cpuSeconds(): number | null;
 }
 
 /** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ, 100 on Linux). */
-const CLOCK_TICKS = 100;
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
 
 /**
  * Starts `argv` and resolves once a line of its output matches `ready`
@@ -117,20 +123,20 @@ function serverProcess(child: ChildProcess, port: number): ServerProcess {
       await exited;
       clearTimeout(timer);
     },
-    cpuSeconds() {
-      const stat = `/proc/${child.pid}/stat`;
-      if (!existsSync(stat)) return null;
-      // Fields after the command name (which is in parentheses and may hold spaces): utime is the 12th, stime the 13th.
-      const text = readFileSync(stat, "latin1");
-      const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-    },
     peakRss() {
       // With taskset the child is taskset's exec'd program: same pid.
       const status = `/proc/${child.pid}/status`;
       if (!existsSync(status)) return null;
       const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(status, "utf8"));
       return match ? Number(match[1]) * 1024 : null;
+    },
+    cpuSeconds() {
+      const stat = `/proc/${child.pid}/stat`;
+      if (!existsSync(stat)) return null;
+      // Fields after the command (which may hold spaces) start at ")": utime and stime are the 12th and 13th.
+      const text = readFileSync(stat, "utf8");
+      const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
     },
   };
 }

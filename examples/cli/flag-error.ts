@@ -1,6 +1,8 @@
 /**
  * A mistake on the command line: an unknown flag, a missing or bad value, an
  * unknown example. The command prints the message and exits with status 2.
+ * An example's `start` may throw one too, for a value only it can judge
+ * (two flags that contradict each other, say).
  */
 
 /** A command-line mistake; its message names the flag or argument and the value given. */

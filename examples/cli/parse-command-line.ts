@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_MAX_CONNECTIONS } from "@asynchat/core";
 import type { Example, ExampleOptions } from "../registry";
 import { COMMON_FLAGS, ONE_EXAMPLE_ONLY } from "./common-flags";
+import { deploymentFor } from "./deployment-flags";
 import { FlagError } from "./flag-error";
 import { type FlagTable, type FlagValues, flagTable, pickValues, sortValues } from "./flag-table";
 import { exampleHelp, overallHelp } from "./help";
@@ -55,7 +56,10 @@ function parseOne(args: readonly string[], examples: readonly Example[]): Comman
   const values = strictParse(args.slice(1), table, example.name, examples);
   if (values.switches.has("help")) return { kind: "help", text: exampleHelp(example) };
   const port = values.flags.port === undefined ? example.defaultPort : wholeNumber(example.name, "port", values.flags.port, 0, 65535);
-  return { kind: "start", plans: [{ example, options: optionsFor(example.name, port, values) }] };
+  const options = optionsFor(example.name, port, values);
+  const why = (options.workers ?? 1) > 1 ? example.singleProcess?.(options) : undefined;
+  if (why !== undefined) throw new FlagError(`${example.name}: --workers ${values.flags.workers} refused: ${why}; run it with --workers 1`);
+  return { kind: "start", plans: [{ example, options }] };
 }
 
 function parseAll(args: readonly string[], examples: readonly Example[]): Command {
@@ -76,7 +80,7 @@ function parseAll(args: readonly string[], examples: readonly Example[]): Comman
 function optionsFor(who: string, port: number, values: FlagValues): ExampleOptions {
   const text = values.flags["max-connections"];
   const maxConnections = text === undefined ? DEFAULT_MAX_CONNECTIONS : wholeNumber(who, "max-connections", text, 1, Number.MAX_SAFE_INTEGER);
-  return { port, host: values.flags.host ?? "127.0.0.1", maxConnections, ...values };
+  return { port, host: values.flags.host ?? "127.0.0.1", maxConnections, ...deploymentFor(who, values), ...values };
 }
 
 function wholeNumber(who: string, flag: string, text: string, least: number, most: number): number {

@@ -4,7 +4,7 @@
  */
 
 import type { Duplex } from "node:stream";
-import { AsyncChat, ChatServer } from "@asynchat/core";
+import { AsyncChat, ChatServer, type ChatServerOptions } from "@asynchat/core";
 
 /** One echo connection: lines in, numbered lines out. */
 export class EchoChannel extends AsyncChat {
@@ -45,7 +45,7 @@ export class EchoChannel extends AsyncChat {
  * Starts the echo server; resolves once it listens.
  * @param options `maxConnections` (default `ChatServer`'s)
  */
-export async function startEcho(port: number, host: string, options: { maxConnections?: number } = {}): Promise<ChatServer<EchoChannel>> {
+export async function startEcho(port: number, host: string, options: Pick<ChatServerOptions, "maxConnections" | "proxyProtocol"> = {}): Promise<ChatServer<EchoChannel>> {
   const server = new ChatServer(EchoChannel, options);
   await server.listen(port, host);
   return server;

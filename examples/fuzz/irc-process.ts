@@ -96,6 +96,16 @@ export class IrcProcess {
     return statusField(this.pid, "VmHWM");
   }
 
+  /** Kills it with SIGKILL (no goodbye) and waits for it to exit. */
+  kill(): Promise<void> {
+    const child = this.#child;
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once("exit", () => resolve());
+      child.kill("SIGKILL");
+    });
+  }
+
   /** Asks it to close gracefully (SIGTERM) and waits for it to exit; SIGKILL after `timeoutMs`. */
   stop(timeoutMs = 5000): Promise<void> {
     const child = this.#child;

@@ -12,6 +12,7 @@ import type { Socket } from "node:net";
 import { ChatServer } from "@asynchat/core";
 import fc from "fast-check";
 import { IrcServer, type IrcServerOptions } from "../irc";
+import { checkServerLine } from "../irc/test/grammar";
 import { Network } from "../irc/network";
 import { IrcConnection } from "../irc/protocol";
 import { resolveSettings } from "../irc/settings";
@@ -53,7 +54,8 @@ function lineLength(pending: Buffer): number {
 /**
  * Every complete line the server sent is one IRC message: at most 512 bytes
  * with its CRLF, no CR, LF or NUL inside (no peer can be shown a forged
- * line), an optional prefix and a command or numeric.
+ * line), and well-formed by the message grammar the IRC tests check every
+ * reply against (prefix, command, at most 15 parameters, free text trailing).
  */
 function checkLines(received: Buffer): void {
   let at = 0;
@@ -64,7 +66,8 @@ function checkLines(received: Buffer): void {
     const text = line.toString("latin1");
     if (end + 2 - at > 512) throw new Error(`a line of ${end + 2 - at} bytes: ${preview(line)}`);
     if (/[\r\n\0]/.test(text)) throw new Error(`a line with CR, LF or NUL inside: ${preview(line)}`);
-    if (!/^(:[^ ]+ )?([A-Za-z]+|[0-9]{3})( .*)?$/.test(text)) throw new Error(`not an IRC message: ${preview(line)} in ${preview(received)}`);
+    const problem = checkServerLine(line.toString("utf8"));
+    if (problem !== null) throw new Error(`not a well-formed IRC message (${problem}): ${preview(line)} in ${preview(received)}`);
     at = end + 2;
   }
 }
@@ -208,7 +211,10 @@ describe("the IRC example fed mutated and random sessions", () => {
     fc.tuple(fc.constantFrom("#fuzz", "bystander"), text).map(([to, t]) => `NOTICE ${to} :${t}`),
     fc.tuple(channel, fc.option(text)).map(([c, t]) => (t === null ? `TOPIC ${c}` : `TOPIC ${c} :${t}`)),
     fc.tuple(channel, fc.constantFrom("", "+o bystander", "-o fuzzer", "+t", "-n", "+tn-o x", "+b", "+k key")).map(([c, m]) => `MODE ${c} ${m}`.trim()),
-    fc.constantFrom("MODE fuzzer +i", "MODE bystander -i", "NAMES #fuzz", "WHO #fuzz", "WHO f*", "WHOIS bystander", "LIST", "MOTD", "PING :x", "PONG :x", "CAP LS 302", "CAP END", "AWAY :gone"),
+    fc.constantFrom("MODE fuzzer +i", "MODE bystander -i", "NAMES #fuzz", "WHO #fuzz", "WHO f*", "WHOIS bystander", "LIST", "MOTD", "PING :x", "PONG :x", "CAP LS 302", "CAP END", "AWAY :gone", "AWAY"),
+    fc.constantFrom("ISON bystander fuzzer nobody", "ISON :bystander", "USERHOST bystander fuzzer", "VERSION", "LUSERS", "TIME", "INFO", "INVITE bystander #fuzz", "INVITE nobody #other"),
+    fc.tuple(channel, fc.constantFrom("+b", "+b f*", "-b f*!*@*", "+k", "+k :bad", "+k sekrit", "-k x", "+l 1", "+l x", "-l", "+i", "+m", "+v bystander", "+imv-t fuzzer", "+bbbbb a b c d e")).map(([c, m]) => `MODE ${c} ${m}`),
+    fc.tuple(channel, fc.constantFrom("sekrit", "wrong,keys", "")).map(([c, k]) => `JOIN ${c} ${k}`.trim()),
     fc.tuple(channel, nick, text).map(([c, n, t]) => `KICK ${c} ${n} :${t}`),
     nick.map((n) => `NICK ${n}`),
   );
@@ -245,7 +251,7 @@ describe("the IRC example process flooded with 64 MiB without a line ending", ()
   });
 
   it("closes the client with Excess Flood once its receive queue is full, and its RSS grows by less than 16 MB", async () => {
-    irc = await IrcProcess.start();
+    irc = await IrcProcess.start(["--close-timeout", "1"]);
     const bystander = await registered(irc.port, "bystander");
     const flooder = await registered(irc.port, "flooder");
     // Let start-up garbage settle before the baseline.
@@ -267,7 +273,7 @@ describe("the IRC example process flooded with 64 MiB without a line ending", ()
   }, 60_000);
 
   it("does the same for a flooder that sends 64 MiB and never reads its replies", async () => {
-    irc = await IrcProcess.start();
+    irc = await IrcProcess.start(["--close-timeout", "1"]);
     const flooder = await registered(irc.port, "deaf");
     flooder.socket.pause();
     irc.resetPeak();
@@ -357,7 +363,8 @@ describe("the IRC example's limits against hostile clients", () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const held = retainedMemory() - before;
     expect(result).toMatchObject({ stalled: true, closed: false });
-    expect((channel.socket as Socket).bytesRead).toBe(readAtStall);
+    // Once stalled it reads at most one more chunk: the kernel may take some of the queued output later (its send buffer grows), which lets one more read in before the high-water mark stops it again.
+    expect((channel.socket as Socket).bytesRead - readAtStall).toBeLessThanOrEqual(64 * 1024);
     expect(readAtStall).toBeLessThan(result.written);
     expect(counters.peak.queuedOutput).toBeLessThanOrEqual(highWaterMark + 4096);
     expect(counters.peak.bufferedInput).toBeLessThanOrEqual(channel.options.maxBufferedInput);

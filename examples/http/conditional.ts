@@ -10,7 +10,7 @@ import type { HttpRequest } from "./request";
 
 /** The validators of one version of a file. */
 export interface Validators {
-  /** A strong entity tag, quotes included: `"<size>-<mtime>"` in hexadecimal. */
+  /** A strong entity tag, quotes included: `"<size>-<mtime>"` in hexadecimal, `-<coding>` added for a compressed one. */
   readonly etag: string;
   /** The modification time in whole seconds since the epoch (HTTP dates have no finer grain). */
   readonly modifiedSeconds: number;
@@ -18,11 +18,16 @@ export interface Validators {
   readonly lastModified: string;
 }
 
-/** The validators of a file of `size` bytes last modified at `mtimeMs`. */
-export function fileValidators(size: number, mtimeMs: number): Validators {
+/**
+ * The validators of a file of `size` bytes last modified at `mtimeMs`, sent
+ * in `coding` (null: as it is). Each content coding is another
+ * representation with its own strong ETag (`"…-gzip"`), as RFC 9110 §8.8.3
+ * requires.
+ */
+export function fileValidators(size: number, mtimeMs: number, coding: string | null): Validators {
   const modified = new Date(mtimeMs);
   return {
-    etag: `"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}"`,
+    etag: `"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}${coding === null ? "" : `-${coding}`}"`,
     modifiedSeconds: Math.floor(mtimeMs / 1000),
     lastModified: modified.toUTCString(),
   };

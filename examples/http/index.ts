@@ -29,12 +29,13 @@ export function defaultStaticRoot(): string {
 /** Starts the http example server; resolves once it listens. */
 export async function start(options: ExampleOptions): Promise<RunningExample> {
   const root = options.flags.root ?? defaultStaticRoot();
-  const server = new HttpServer(exampleRoutes(root), { maxConnections: options.maxConnections });
+  const server = new HttpServer(exampleRoutes(root), { maxConnections: options.maxConnections }, options.deployment);
   await server.listen(options.port, options.host);
   return {
     get address() {
       return server.address;
     },
+    stopListening: () => server.stopListening(),
     close: () => server.close(),
   };
 }

@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { ChatServer } from "@asynchat/core";
 import { HttpChannel } from "./protocol";
 import type { HttpRequest } from "./request";
+import type { DeploymentOptions } from "../deployment";
 import type { Router } from "./router";
 
 /** Options of {@link HttpServer}; every limit has a default. */
@@ -57,8 +58,9 @@ export class HttpServer {
   /**
    * @param router the routes
    * @param options limits and timeouts, see {@link HttpServerOptions}
+   * @param deployment the PROXY protocol behind a balancer, see {@link DeploymentOptions}
    */
-  constructor(router: Router, options: HttpServerOptions = {}) {
+  constructor(router: Router, options: HttpServerOptions = {}, deployment: DeploymentOptions = {}) {
     const settings = {
       router,
       maxBodySize: options.maxBodySize ?? 1024 * 1024,
@@ -77,6 +79,7 @@ export class HttpServer {
       refuseMessage: REFUSED,
       // The connection's own idle timeout, 0 included (then none).
       idleTimeout: channelOptions.idleTimeout,
+      ...deployment,
     });
   }
 
@@ -93,6 +96,11 @@ export class HttpServer {
   /** The open connections. */
   get connections(): ReadonlySet<HttpChannel> {
     return this.#server.channels;
+  }
+
+  /** Stops accepting connections; the open ones carry on until {@link close} (a rolling restart's first step). */
+  stopListening(): void {
+    this.#server.stopListening();
   }
 
   /**

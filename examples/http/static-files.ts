@@ -1,15 +1,14 @@
 /**
  * Serving a folder: a route handler that answers GET and HEAD with the
- * files under a root directory. The body is the file's `fs.createReadStream`,
- * queued as a producer: the channel pulls the next piece only when the
- * socket has room, so a slow client holds one piece in memory, not the file.
+ * files under a root directory: finding the file safely (inside the root,
+ * no hidden files, folders and their index). The answer itself (validators,
+ * ranges, compression, a `FileProducer` read only as the socket has room)
+ * is `fileResponse`'s.
  */
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { NOT_MODIFIED, PROCEED, type Validators, evaluatePreconditions, fileValidators, rangeAllowed } from "./conditional";
-import { rangeBody } from "./range-body";
-import { UNSATISFIABLE, parseRange } from "./ranges";
+import { fileResponse } from "./file-response";
 import type { HttpRequest } from "./request";
 import { type HttpResponse, text } from "./response";
 import type { RouteHandler } from "./router";
@@ -41,10 +40,15 @@ export interface StaticOptions {
   index?: string;
   /** Bytes read from the file at a time (the size of each piece queued). Default 64 KiB. */
   readSize?: number;
+  /**
+   * Compress text files (text/*, JSON, JavaScript, XML, SVG, wasm) of at
+   * least 512 bytes with gzip, deflate or br when the client's
+   * `Accept-Encoding` accepts one (never a range). Default true.
+   */
+  compress?: boolean;
 }
 
 const NOT_FOUND = text(404, "404 Not Found\n");
-const PRECONDITION_FAILED = text(412, "412 Precondition Failed\n");
 
 /**
  * A handler serving the files under `root` for a route ending in `*`
@@ -66,6 +70,7 @@ const PRECONDITION_FAILED = text(412, "412 Precondition Failed\n");
 export function serveStatic(root: string, options: StaticOptions = {}): RouteHandler {
   const index = options.index ?? "index.html";
   const readSize = options.readSize ?? 64 * 1024;
+  const compress = options.compress ?? true;
   const absoluteRoot = path.resolve(root);
   let realRoot: Promise<string> | null = null;
 
@@ -101,40 +106,9 @@ export function serveStatic(root: string, options: StaticOptions = {}): RouteHan
       await handle.close();
       return NOT_FOUND;
     }
-    const validators = fileValidators(stat.size, stat.mtimeMs);
-    const condition = evaluatePreconditions(request, validators);
-    if (condition !== PROCEED) {
-      await handle.close();
-      return condition === NOT_MODIFIED ? notModified(validators) : PRECONDITION_FAILED;
-    }
     const contentType = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream";
-    const headers = { "Content-Type": contentType, "Last-Modified": validators.lastModified, ETag: validators.etag, "Accept-Ranges": "bytes" };
-    const range = request.method === "GET" ? request.header("range") : undefined;
-    if (range !== undefined && rangeAllowed(request, validators)) {
-      const ranges = parseRange(range, stat.size);
-      if (ranges === UNSATISFIABLE) {
-        await handle.close();
-        return text(416, "416 Range Not Satisfiable\n", { "Content-Range": `bytes */${stat.size}` });
-      }
-      if (ranges !== null) {
-        const part = rangeBody(handle, ranges, stat.size, contentType, readSize);
-        const partHeaders = { ...headers, "Content-Type": part.contentType, ...(part.contentRange === null ? {} : { "Content-Range": part.contentRange }) };
-        return { status: 206, headers: partHeaders, body: part.body, length: part.length };
-      }
-    }
-    if (request.method === "HEAD" || stat.size === 0) {
-      await handle.close();
-      return { status: 200, headers, body: null, length: stat.size };
-    }
-    // Read exactly the size announced, even if the file grows meanwhile.
-    const body = fs.createReadStream("", { fd: handle, start: 0, end: stat.size - 1, highWaterMark: readSize });
-    return { status: 200, headers, body, length: stat.size };
+    return fileResponse(request, handle, stat, contentType, { readSize, compress });
   };
-}
-
-/** 304: the client's copy is current; only the validators are sent again (RFC 9110 §15.4.5). */
-function notModified(validators: Validators): HttpResponse {
-  return { status: 304, headers: { ETag: validators.etag, "Last-Modified": validators.lastModified } };
 }
 
 async function openFile(file: string): Promise<fs.promises.FileHandle | null> {

@@ -43,7 +43,15 @@ export interface ClientOptions {
   closeTimeout: number;
   /** Drops the client; called after the send that passed the limit has returned. */
   onSendQueueExceeded(client: Client): void;
+  /** Its id, unique on the network (default: one made here). */
+  id?: string;
+  /** The node it is connected to, for a client of another server of the network (default: null, this one). */
+  node?: string | null;
+  /** While `muted` is true nothing is sent to it (a network replaying another server's changes). */
+  gate?: { readonly muted: boolean };
 }
+
+let lastId = 0;
 
 /** One connection's user: nickname, ident, channels, and its output. */
 export class Client {
@@ -57,6 +65,8 @@ export class Client {
   password: string | null = null;
   /** Whether registration has completed (001 was sent). */
   registered = false;
+  /** The away message (AWAY), or null when it is here. */
+  away: string | null = null;
   /** User mode `+i`: hidden from WHO by mask to those who share no channel with it. */
   invisible = false;
   /** A `CAP LS`/`CAP REQ` holds registration back until `CAP END`. */
@@ -75,6 +85,11 @@ export class Client {
 
   /** Its address, shown in its prefix. */
   readonly host: string;
+  /** Its id, unique on the network. */
+  readonly id: string;
+  /** The node of the network it is connected to, or null for this server. */
+  readonly node: string | null;
+  readonly #gate: { readonly muted: boolean } | null;
 
   /**
    * @param transport its connection
@@ -87,11 +102,24 @@ export class Client {
     this.#maxSendQueue = options.maxSendQueue;
     this.#closeTimeout = options.closeTimeout;
     this.#onSendQueueExceeded = options.onSendQueueExceeded;
+    this.id = options.id ?? `c${++lastId}`;
+    this.node = options.node ?? null;
+    this.#gate = options.gate ?? null;
   }
 
   /** `nick!user@host`, the source of what it says. */
   get prefix(): string {
     return `${this.nick ?? "*"}!${this.username ?? "*"}@${this.host}`;
+  }
+
+  /** The server it is connected to (WHOIS 312, WHO): this one's name, or another node's. */
+  get server(): string {
+    return this.#serverName;
+  }
+
+  /** The server numerics sent to it come from. */
+  get serverName(): string {
+    return this.#serverName;
   }
 
   /** Its nickname, or `*` before it has one (the first parameter of numerics). */
@@ -105,7 +133,7 @@ export class Client {
    * unread output passes the send queue limit is dropped.
    */
   send(line: string | Uint8Array): void {
-    if (this.gone || this.#overflowing) return;
+    if (this.gone || this.#overflowing || this.#gate?.muted === true) return;
     this.#transport.push(line);
     if (this.#transport.queuedOutput > this.#maxSendQueue) {
       this.#overflowing = true;

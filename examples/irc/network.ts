@@ -9,6 +9,33 @@ import type { Client } from "./client";
 import { formatMessage } from "./message";
 import type { IrcSettings } from "./settings";
 
+/**
+ * What a network of several servers needs to hear about: every change made
+ * here, by a local client's command, to state other servers mirror. Calls
+ * are made after the change. (The Redis link of `federation/` is one.)
+ */
+export interface NetworkObserver {
+  /** A client completed registration, or changed its nickname, away message or user modes. */
+  userChanged(client: Client): void;
+  /** A client left the network. */
+  quit(client: Client, reason: string): void;
+  /** A client joined a channel (`created`: it made the channel). */
+  joined(client: Client, channel: Channel, created: boolean): void;
+  /** A client left a channel (PART, KICK, JOIN 0). */
+  left(client: Client, channel: Channel): void;
+  /** A member's operator status or voice changed. */
+  memberChanged(channel: Channel, client: Client): void;
+  /** A channel's topic, modes or bans changed. */
+  channelChanged(channel: Channel): void;
+  /** A nickname was invited to a channel. */
+  invited(channel: Channel, nick: string): void;
+  /**
+   * Claims `nick` for `client` network-wide before it is given; resolves
+   * false if another server holds it (433).
+   */
+  claimNick(client: Client, nick: string): Promise<boolean>;
+}
+
 /** The shared state of one server. */
 export class Network {
   /** The server's settings. */
@@ -17,8 +44,16 @@ export class Network {
   readonly createdAt = new Date();
   /** Every connected client, registered or not. */
   readonly clients = new Set<Client>();
+  /** The most registered clients there have been at once (265, 266). */
+  peakUsers = 0;
+  #users = 0;
   readonly #nicks = new Map<string, Client>();
   readonly #channels = new Map<string, Channel>();
+
+  /** The local client whose command is being carried out, or null (the network tells it when its words cannot reach other servers). */
+  actor: Client | null = null;
+  /** Told of every change to mirrored state while it is set (a server of a network); null for a lone server. */
+  observer: NetworkObserver | null = null;
 
   /** @param settings the resolved settings */
   constructor(settings: IrcSettings) {
@@ -40,6 +75,13 @@ export class Network {
     return this.#channels.values();
   }
 
+  /** Counts a client that has just registered towards {@link peakUsers}. */
+  registered(client: Client): void {
+    this.#users++;
+    if (this.#users > this.peakUsers) this.peakUsers = this.#users;
+    this.observer?.userChanged(client);
+  }
+
   /** Adds a newly connected client. */
   add(client: Client): void {
     this.clients.add(client);
@@ -50,9 +92,10 @@ export class Network {
    * free, or only its case changes), releasing its old one.
    */
   rename(client: Client, nick: string): void {
-    if (client.nick !== null) this.#nicks.delete(foldName(client.nick));
+    if (client.nick !== null && this.#nicks.get(foldName(client.nick)) === client) this.#nicks.delete(foldName(client.nick));
     client.nick = nick;
     this.#nicks.set(foldName(nick), client);
+    if (client.registered) this.observer?.userChanged(client);
   }
 
   /** Puts `client` on the channel `name`, creating it (with `client` as operator) if needed. */
@@ -63,8 +106,10 @@ export class Network {
       channel = new Channel(name);
       this.#channels.set(channel.key, channel);
     }
-    channel.members.set(client, { op: created });
+    channel.members.set(client, { op: created, voice: false });
+    channel.forgetInvite(client.name);
     client.channels.add(channel);
+    this.observer?.joined(client, channel, created);
     return channel;
   }
 
@@ -73,6 +118,15 @@ export class Network {
     channel.members.delete(client);
     client.channels.delete(channel);
     if (channel.members.size === 0) this.#channels.delete(channel.key);
+    this.observer?.left(client, channel);
+  }
+
+  /** Puts a channel made elsewhere (a mirrored one) in the table, if none of that name exists; returns the one in the table. */
+  adopt(channel: Channel): Channel {
+    const existing = this.#channels.get(channel.key);
+    if (existing !== undefined) return existing;
+    this.#channels.set(channel.key, channel);
+    return channel;
   }
 
   /** Everyone who shares a channel with `client`, once each, not `client` itself. */
@@ -98,11 +152,22 @@ export class Network {
    */
   quit(client: Client, reason: string, flush = true): void {
     if (client.gone) return;
-    if (client.registered) this.sendToPeers(client, formatMessage(client.prefix, "QUIT", [], reason), false);
+    if (client.registered) {
+      this.sendToPeers(client, formatMessage(client.prefix, "QUIT", [], reason), false);
+      this.#users--;
+    }
     client.gone = true;
-    for (const channel of [...client.channels]) this.leave(client, channel);
+    // The observer hears of the quit, not of each channel left on the way.
+    const observer = this.observer;
+    this.observer = null;
+    try {
+      for (const channel of [...client.channels]) this.leave(client, channel);
+    } finally {
+      this.observer = observer;
+    }
     if (client.nick !== null && this.#nicks.get(foldName(client.nick)) === client) this.#nicks.delete(foldName(client.nick));
     this.clients.delete(client);
+    if (client.registered) observer?.quit(client, reason);
     client.disconnect(reason, flush);
   }
 

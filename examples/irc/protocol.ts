@@ -8,7 +8,6 @@
  * limit (its `maxLength`), and the client is disconnected.
  */
 
-import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { type FrameRejection, Protocol, onClose, onConnect, onOverflow, onTerminator } from "@asynchat/decorators";
 import { Client } from "./client";
@@ -34,8 +33,7 @@ function isTooLong(line: string): boolean {
 }
 
 /** How a client is shown in prefixes: its IP address (no reverse lookup), made safe for the middle of a line. */
-function hostOf(socket: Duplex): string {
-  const address = (socket as Partial<Socket>).remoteAddress;
+function hostOf(address: string | undefined): string {
   if (address === undefined) return "unknown";
   const v4 = address.startsWith("::ffff:") ? address.slice(7) : address;
   // IPv6 "::1" would read as a trailing parameter: servers write it "0::1".
@@ -64,7 +62,7 @@ export class IrcConnection extends Protocol {
     const settings = network.settings;
     this.#network = network;
     this.client = new Client(this, {
-      host: hostOf(socket),
+      host: hostOf(this.remoteAddress), // the PROXY header's client when the server takes them
       serverName: settings.serverName,
       maxSendQueue: settings.maxSendQueue,
       closeTimeout: settings.closeTimeout,
@@ -93,17 +91,23 @@ export class IrcConnection extends Protocol {
 
   /** Before registration: only PASS, NICK, USER, CAP, PING, PONG and QUIT are carried out (451 for others). */
   @onTerminator(LINE_ENDINGS, { encoding: "utf8", next: ["registered"] })
-  registering(line: string): "registered" | undefined {
-    this.#handle(line);
-    if (!this.client.registered) return undefined;
-    this.#stopRegistrationTimer();
-    return "registered";
+  registering(line: string): "registered" | undefined | Promise<"registered" | undefined> {
+    const pending = this.#handle(line);
+    // A nickname being claimed network-wide: the next line waits for the answer.
+    if (pending !== undefined) return pending.then(() => this.#afterRegistering());
+    return this.#afterRegistering();
   }
 
   /** After registration: every command. */
   @onTerminator(LINE_ENDINGS, { encoding: "utf8", next: [] })
-  registered(line: string): void {
-    this.#handle(line);
+  registered(line: string): void | Promise<void> {
+    return this.#handle(line);
+  }
+
+  #afterRegistering(): "registered" | undefined {
+    if (!this.client.registered) return undefined;
+    this.#stopRegistrationTimer();
+    return "registered";
   }
 
   /**
@@ -160,7 +164,7 @@ export class IrcConnection extends Protocol {
     return this.#lingerLeft > 0 && super.readable();
   }
 
-  #handle(line: string): void {
+  #handle(line: string): void | Promise<void> {
     // A client that is gone (hanging up) has its remaining input dropped.
     if (this.client.gone || !this.#accept()) return;
     if (isTooLong(line)) {
@@ -168,7 +172,13 @@ export class IrcConnection extends Protocol {
       return;
     }
     const message = parseMessage(line);
-    if (message !== null) dispatch(this.#context, message);
+    if (message === null) return;
+    this.#network.actor = this.client;
+    try {
+      return dispatch(this.#context, message);
+    } finally {
+      this.#network.actor = null;
+    }
   }
 
   /** Counts a line: a sign of life, and a token from the flood bucket (none left: "Excess Flood", disconnect). */

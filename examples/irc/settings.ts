@@ -42,12 +42,22 @@ export interface IrcServerOptions {
   closeTimeout?: number;
   /** Bytes of output queued for a client that does not read before it is dropped ("Max SendQ exceeded"). Default 1 MiB. */
   maxSendQueue?: number;
+  /**
+   * A Redis URL (`redis://127.0.0.1:6379`): this server is then a node of a
+   * network whose nodes share nicknames, channels and messages through that
+   * Redis; servers with the same Redis and `networkName` form one network.
+   * Default none: a lone server.
+   */
+  redis?: string | null;
+  /** With `redis`: milliseconds after which a node that stopped refreshing its presence is taken for dead and its users quit (`*.net *.split`). Default 30 s. */
+  presenceTimeout?: number;
 }
 
 /** {@link IrcServerOptions} with every default filled in. */
-export type IrcSettings = Readonly<Required<Omit<IrcServerOptions, "password" | "motd">>> & {
+export type IrcSettings = Readonly<Required<Omit<IrcServerOptions, "password" | "motd" | "redis">>> & {
   readonly password: string | null;
   readonly motd: readonly string[] | null;
+  readonly redis: string | null;
 };
 
 /** The defaults of {@link IrcServerOptions}. */
@@ -71,6 +81,8 @@ export const DEFAULT_SETTINGS: IrcSettings = Object.freeze({
   maxTargets: 4,
   maxSendQueue: 1024 * 1024,
   closeTimeout: 5000,
+  redis: null,
+  presenceTimeout: 30_000,
 });
 
 const NUMERIC_KEYS = [
@@ -85,6 +97,7 @@ const NUMERIC_KEYS = [
   "maxTargets",
   "maxSendQueue",
   "closeTimeout",
+  "presenceTimeout",
 ] as const;
 
 /** Validates options and fills in the defaults; throws a `TypeError`/`RangeError` naming a bad option. */
@@ -107,6 +120,9 @@ export function resolveSettings(options: IrcServerOptions = {}): IrcSettings {
   }
   if (settings.password !== null && (typeof settings.password !== "string" || settings.password === "")) {
     throw new TypeError("options.password must be a non-empty string or null");
+  }
+  if (settings.redis !== null && (typeof settings.redis !== "string" || !/^rediss?:\/\//.test(settings.redis))) {
+    throw new TypeError(`options.redis must be a redis:// URL or null, got ${JSON.stringify(settings.redis)}`);
   }
   const motd = settings.motd;
   if (motd !== null && (!Array.isArray(motd) || motd.some((line) => typeof line !== "string"))) {

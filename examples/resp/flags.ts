@@ -15,6 +15,7 @@ export const RESP_FLAGS: readonly FlagSpec[] = [
   { name: "max-query-len", type: "string", value: "BYTES", default: String(DEFAULT_SETTINGS.maxQueryLength), description: "most bytes of arguments in one command (client-query-buffer-limit)" },
   { name: "max-clients", type: "string", value: "N", default: "as --max-connections", description: "Redis's name for --max-connections (maxclients); give one or the other" },
   { name: "timeout", type: "string", value: "SECONDS", default: String(DEFAULT_SETTINGS.idleTimeout / 1000), description: "silence before a client is disconnected; 0 never (Redis's timeout)" },
+  { name: "requirepass", type: "string", value: "PASSWORD", default: "none", description: "the default user's password: clients must AUTH first (Redis's requirepass)" },
   { name: "frame-timeout", type: "string", value: "SECONDS", default: String(DEFAULT_SETTINGS.frameTimeout / 1000), description: "time from a frame's first byte to its end; 0 never" },
 ];
 

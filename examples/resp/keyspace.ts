@@ -133,6 +133,8 @@ export class Keyspace {
   /** Lookups by reading commands that found their key, and that did not (INFO's keyspace_hits/misses). */
   hits = 0;
   misses = 0;
+  /** Keys removed because their time had come (INFO's expired_keys). */
+  expired = 0;
 
   /** Number of keys (keys past their time that nobody has touched yet included, as in Redis). */
   get size(): number {
@@ -396,6 +398,7 @@ export class Keyspace {
       if (expiry !== 0 && expiry <= now && this.#meta[2 * at] !== 0) {
         // Removing shifts a later entry into this slot: look at it again.
         this.#remove(at);
+        this.expired++;
         removed++;
       } else at++;
     }
@@ -426,6 +429,7 @@ export class Keyspace {
       const at = this.#expiries[slot]!;
       if (at !== 0 && at <= Date.now()) {
         this.#remove(slot);
+        this.expired++;
         return -1;
       }
     }

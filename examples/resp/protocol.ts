@@ -37,9 +37,13 @@ const scan = new PipelineScan(args);
 
 const EMPTY = Buffer.alloc(0);
 
-function peerOf(socket: Duplex): string {
-  const { remoteAddress, remotePort } = socket as Partial<Socket>;
+function peerOf({ remoteAddress, remotePort }: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string {
   return remoteAddress === undefined ? "?" : `${remoteAddress}:${remotePort ?? 0}`;
+}
+
+function localOf(socket: Duplex): string {
+  const { localAddress, localPort } = socket as Partial<Socket>;
+  return localAddress === undefined ? "?" : `${localAddress}:${localPort ?? 0}`;
 }
 
 /** A RESP client connection: frames requests, runs commands, replies. */
@@ -53,8 +57,11 @@ export class RespConnection extends Protocol implements Session, ReplySink {
   name: string | null = null;
   /** {@inheritDoc Session.server} */
   readonly server: ServerState;
-  /** {@inheritDoc Session.peer} */
-  readonly peer: string;
+  /** `host:port` strings made on first use (CLIENT LIST, KILL): asking the kernel for them costs a connection several microseconds. */
+  #peer: string | null = null;
+  #local: string | null = null;
+  /** {@inheritDoc Session.authenticated} */
+  authenticated: boolean;
   /** {@inheritDoc Session.connectedAt} */
   readonly connectedAt = Date.now();
 
@@ -86,9 +93,21 @@ export class RespConnection extends Protocol implements Session, ReplySink {
     });
     this.server = server;
     this.id = server.nextClientId();
-    this.peer = peerOf(socket);
+    this.authenticated = settings.requirePass === null;
     server.sessions.add(this);
     server.connectionsReceived++;
+    if (server.sessions.size > server.peakClients) server.peakClients = server.sessions.size;
+  }
+
+  /** {@inheritDoc Session.peer} */
+  get peer(): string {
+    // The PROXY header's client when the server takes them.
+    return (this.#peer ??= peerOf(this));
+  }
+
+  /** {@inheritDoc Session.local} */
+  get local(): string {
+    return (this.#local ??= this.socket === null ? "?" : localOf(this.socket));
   }
 
   // ------------------------------------------------------------ states
@@ -191,6 +210,12 @@ export class RespConnection extends Protocol implements Session, ReplySink {
   /** Sends the replies so far, then closes (QUIT). */
   quit(): void {
     this.closeWhenDone();
+  }
+
+  /** Closes at once, replies gathered for it dropped (CLIENT KILL). */
+  kill(): void {
+    replies.forget(this);
+    this.close();
   }
 
   // ------------------------------------------------------------ channel hooks

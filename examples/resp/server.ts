@@ -4,6 +4,7 @@
  */
 
 import { ChatServer } from "@asynchat/core";
+import type { DeploymentOptions } from "../deployment";
 import { ErrorReplies } from "./errors";
 import { RespConnection } from "./protocol";
 import { ServerState } from "./session";
@@ -17,6 +18,8 @@ export interface RespServer {
   readonly state: ServerState;
   /** The underlying ChatServer (its channels are the connections). */
   readonly chat: ChatServer<RespConnection>;
+  /** Stops accepting; the clients carry on until {@link close} (a rolling restart's first step). */
+  stopListening(): void;
   /** Stops accepting, lets every client receive what it is owed, stops the sweep. */
   close(): Promise<void>;
 }
@@ -29,8 +32,8 @@ export interface RespServerOptions extends Partial<RespSettings> {
   host?: string;
 }
 
-/** Starts a RESP server; resolves once it accepts connections. */
-export async function startRespServer(options: RespServerOptions = {}): Promise<RespServer> {
+/** Starts a RESP server; resolves once it accepts connections. `deployment`: the PROXY protocol behind a balancer. */
+export async function startRespServer(options: RespServerOptions = {}, deployment: DeploymentOptions = {}): Promise<RespServer> {
   const { port = 6380, host = "127.0.0.1", ...overrides } = options;
   const settings = checkSettings({ ...DEFAULT_SETTINGS, ...overrides });
   const state = new ServerState(settings);
@@ -39,10 +42,14 @@ export async function startRespServer(options: RespServerOptions = {}): Promise<
     refuseMessage: ErrorReplies.MAX_CLIENTS,
     // The connection's own timeout, 0 included: `--timeout 0` means never, as in Redis.
     idleTimeout: settings.idleTimeout,
+    ...deployment,
   });
   const address = await chat.listen(port, host);
   state.port = address.port;
-  const sweep = setInterval(() => state.keyspace.sweep(), settings.sweepInterval);
+  const sweep = setInterval(() => {
+    state.keyspace.sweep();
+    state.sampleOps();
+  }, settings.sweepInterval);
   sweep.unref();
   let closing: Promise<void> | null = null;
   return {
@@ -51,6 +58,9 @@ export async function startRespServer(options: RespServerOptions = {}): Promise<
     },
     state,
     chat,
+    stopListening() {
+      chat.stopListening();
+    },
     close() {
       closing ??= chat.close().finally(() => clearInterval(sweep));
       return closing;

@@ -19,11 +19,20 @@ export interface Session {
   readonly server: ServerState;
   /** `host:port` of the peer, or `?` if unknown. */
   readonly peer: string;
+  /** `host:port` of the server's end of the connection, or `?` if unknown. */
+  readonly local: string;
+  /** Whether the client may run commands: true from the start unless the server has a password, then after AUTH. */
+  authenticated: boolean;
   /** Milliseconds since the epoch when the client connected. */
   readonly connectedAt: number;
   /** Sends what has been replied so far, then closes (QUIT). */
   quit(): void;
+  /** Closes the connection now, dropping what it was sent and owed (CLIENT KILL of another client). */
+  kill(): void;
 }
+
+/** Samples of the command count kept for `instantaneous_ops_per_sec` (Redis keeps 16). */
+const OPS_SAMPLES = 16;
 
 /** State shared by every client of one server. */
 export class ServerState {
@@ -37,7 +46,15 @@ export class ServerState {
   connectionsReceived = 0;
   /** The TCP port the server listens on, once it does. */
   port = 0;
+  /** Commands run since the start (or CONFIG RESETSTAT). */
+  commandsProcessed = 0;
+  /** Most clients connected at once since the start. */
+  peakClients = 0;
   #nextId = 1;
+  readonly #opsRates = new Float64Array(OPS_SAMPLES);
+  #opsSample = 0;
+  #opsAt = Date.now();
+  #opsCount = 0;
 
   /** @param settings the limits in force (read by CONFIG GET and the protocol) */
   constructor(readonly settings: Readonly<RespSettings>) {}
@@ -45,5 +62,33 @@ export class ServerState {
   /** A fresh client id. */
   nextClientId(): number {
     return this.#nextId++;
+  }
+
+  /** Takes a sample of the command rate (called every sweep interval). */
+  sampleOps(now = Date.now()): void {
+    const elapsed = now - this.#opsAt;
+    if (elapsed <= 0) return;
+    this.#opsRates[this.#opsSample++ % OPS_SAMPLES] = ((this.commandsProcessed - this.#opsCount) * 1000) / elapsed;
+    this.#opsAt = now;
+    this.#opsCount = this.commandsProcessed;
+  }
+
+  /** Commands per second over the last samples (INFO's `instantaneous_ops_per_sec`). */
+  get opsPerSecond(): number {
+    let sum = 0;
+    for (const rate of this.#opsRates) sum += rate;
+    return Math.round(sum / OPS_SAMPLES);
+  }
+
+  /** CONFIG RESETSTAT: the counters start again from zero. */
+  resetStats(): void {
+    this.commandsProcessed = 0;
+    this.#opsCount = 0;
+    this.connectionsReceived = 0;
+    this.peakClients = this.sessions.size;
+    this.keyspace.hits = 0;
+    this.keyspace.misses = 0;
+    this.keyspace.expired = 0;
+    this.#opsRates.fill(0);
   }
 }

@@ -36,7 +36,17 @@ export interface RespSettings {
   frameTimeout: number;
   /** Milliseconds between two steps of the expired-key sweep. Default 100. */
   sweepInterval: number;
+  /**
+   * The password of the `default` user (Redis's `requirepass`): when set,
+   * a client must `AUTH` before any command but AUTH, HELLO and QUIT, and
+   * is told `-NOAUTH Authentication required.` otherwise. Default null: no
+   * password.
+   */
+  requirePass: string | null;
 }
+
+/** The settings that are numbers (all but the password). */
+type NumericSetting = Exclude<keyof RespSettings, "requirePass">;
 
 /** The defaults. */
 export const DEFAULT_SETTINGS: Readonly<RespSettings> = Object.freeze({
@@ -48,10 +58,11 @@ export const DEFAULT_SETTINGS: Readonly<RespSettings> = Object.freeze({
   idleTimeout: 300_000,
   frameTimeout: 60_000,
   sweepInterval: 100,
+  requirePass: null,
 });
 
 /** Command-line flags and the setting each one sets (`--timeout` is in seconds, as Redis's `timeout`). */
-const FLAGS: ReadonlyArray<[flag: string, key: keyof RespSettings, scale: number]> = [
+const FLAGS: ReadonlyArray<[flag: string, key: NumericSetting, scale: number]> = [
   ["max-bulk-len", "maxBulkLength", 1],
   ["max-multibulk-len", "maxMultibulkLength", 1],
   ["max-inline-len", "maxInlineLength", 1],
@@ -63,12 +74,16 @@ const FLAGS: ReadonlyArray<[flag: string, key: keyof RespSettings, scale: number
 
 /** Checks settings; throws a RangeError naming the first bad one and its value. */
 export function checkSettings(settings: RespSettings): RespSettings {
-  for (const key of Object.keys(DEFAULT_SETTINGS) as Array<keyof RespSettings>) {
+  for (const key of Object.keys(DEFAULT_SETTINGS).filter((name) => name !== "requirePass") as NumericSetting[]) {
     const value = settings[key];
     const least = key === "idleTimeout" || key === "frameTimeout" ? 0 : 1;
     if (typeof value !== "number" || !Number.isSafeInteger(value) || value < least) {
       throw new RangeError(`resp: ${key} must be an integer >= ${least}, got ${String(value)}`);
     }
+  }
+  const password = settings.requirePass;
+  if (password !== null && (typeof password !== "string" || password.length === 0)) {
+    throw new RangeError(`resp: requirePass must be a non-empty string or null, got ${JSON.stringify(password)}`);
   }
   if (settings.maxBulkLength > 2 ** 31 - 16) throw new RangeError(`resp: maxBulkLength must be below 2 GiB, got ${settings.maxBulkLength}`);
   return settings;
@@ -87,6 +102,11 @@ export function settingsFromFlags(flags: Readonly<Record<string, string>>): Resp
     const value = Number(text);
     if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) throw new RangeError(`resp: --${flag} takes a whole number, got "${text}"`);
     settings[name] = value * scale;
+  }
+  const password = flags["requirepass"];
+  if (password !== undefined) {
+    if (password === "") throw new RangeError("resp: --requirepass takes a password, got an empty one");
+    settings.requirePass = password;
   }
   return checkSettings(settings);
 }

@@ -60,5 +60,5 @@ export async function optionsFromFlags(flags: Record<string, string>, switches: 
 
 /** Starts the smtp example server; resolves once it listens. */
 export async function start(options: ExampleOptions): Promise<RunningExample> {
-  return startSmtpServer({ ...(await optionsFromFlags(options.flags, options.switches)), maxConnections: options.maxConnections }, options.port, options.host);
+  return startSmtpServer({ ...(await optionsFromFlags(options.flags, options.switches)), maxConnections: options.maxConnections }, options.port, options.host, options.deployment);
 }

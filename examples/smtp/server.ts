@@ -6,6 +6,7 @@
 
 import type { AddressInfo } from "node:net";
 import { ChatServer } from "@asynchat/core";
+import type { DeploymentOptions } from "../deployment";
 import { type SmtpContext, type SmtpServerOptions, createContext, positiveInteger } from "./config";
 import { REPLY } from "./replies";
 import { SmtpSession } from "./session";
@@ -17,19 +18,25 @@ export class SmtpServer {
   readonly #closeTimeout: number;
   #closing: Promise<void> | null = null;
 
-  private constructor(context: SmtpContext, options: SmtpServerOptions) {
+  private constructor(context: SmtpContext, options: SmtpServerOptions, deployment: DeploymentOptions) {
     this.#context = context;
     this.#closeTimeout = positiveInteger(options, "closeTimeout");
     this.#chat = new ChatServer((socket) => new SmtpSession(socket, context), {
       maxConnections: positiveInteger(options, "maxConnections"),
       refuseMessage: REPLY.tooManyConnections,
       closeTimeout: this.#closeTimeout,
+      ...deployment,
     });
   }
 
-  /** Validates the options and prepares the Maildir; call {@link listen} next. */
-  static async create(options: SmtpServerOptions): Promise<SmtpServer> {
-    return new SmtpServer(await createContext(options), options);
+  /** Validates the options and prepares the Maildir; call {@link listen} next. `deployment`: the PROXY protocol behind a balancer. */
+  static async create(options: SmtpServerOptions, deployment: DeploymentOptions = {}): Promise<SmtpServer> {
+    return new SmtpServer(await createContext(options), options, deployment);
+  }
+
+  /** Stops accepting connections; the sessions carry on until {@link close} (a rolling restart's first step). */
+  stopListening(): void {
+    this.#chat.stopListening();
   }
 
   /** The bound address, or null before {@link listen} resolves. */
@@ -85,8 +92,8 @@ export class SmtpServer {
 }
 
 /** Creates an SMTP server and starts it on `host:port` (port 0: any free port). */
-export async function startSmtpServer(options: SmtpServerOptions, port = 0, host = "127.0.0.1"): Promise<SmtpServer> {
-  const server = await SmtpServer.create(options);
+export async function startSmtpServer(options: SmtpServerOptions, port = 0, host = "127.0.0.1", deployment: DeploymentOptions = {}): Promise<SmtpServer> {
+  const server = await SmtpServer.create(options, deployment);
   await server.listen(port, host);
   return server;
 }

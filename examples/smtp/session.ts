@@ -97,7 +97,7 @@ export class SmtpSession extends Protocol {
   constructor(socket: Duplex, context: SmtpContext) {
     super(socket, context.channelOptions);
     this.context = context;
-    this.clientAddress = addressLiteral((socket as Duplex & { remoteAddress?: string }).remoteAddress);
+    this.clientAddress = addressLiteral(this.remoteAddress); // the PROXY header's client when the server takes them
   }
 
   /** The most bytes of a message body this session has held in memory at once. */

@@ -76,3 +76,17 @@ describe("the system programs the tests start", () => {
     expect(startedPrograms('spawn(process.execPath, ["x"]); execFile("sh", ["-c", "true"]);')).toEqual([]);
   });
 });
+
+describe("the README's table of system programs", () => {
+  it("lists exactly the programs and packages of test-support/peers.json", () => {
+    const readme = readFileSync(path.join(root, "README.md"), "utf8");
+    const start = readme.indexOf("### What `npm test` needs from the machine");
+    expect(start).toBeGreaterThan(0);
+    const section = readme.slice(start, readme.indexOf("\n## ", start));
+    const rows = [...section.matchAll(/^\| `([^`]+)` \| `([^`]+)` \|/gm)].map((m) => `${m[1]} ${m[2]}`).sort();
+    const table = (JSON.parse(readFileSync(path.join(root, "test-support", "peers.json"), "utf8")) as { peers: Array<{ command: string; package: string }> }).peers
+      .map((p) => `${p.command} ${p.package}`)
+      .sort();
+    expect(rows).toEqual(table);
+  });
+});

@@ -3,7 +3,8 @@
  * tests (swaks, curl, redis-cli) run in a jest of their own whose PATH holds
  * only `node` and `sh`. Without CI they are skipped, each with one line
  * naming the Debian package, and the run passes; with `CI=true` the run fails
- * naming each missing program.
+ * naming each missing program. And `npm test`'s first step, which installs
+ * them where it can, says what it cannot install there and carries on.
  */
 
 import { execFile } from "node:child_process";
@@ -50,6 +51,29 @@ function jestWithBarePath(ci: boolean): Promise<JestRun> {
   });
 }
 
+describe("scripts/install-peers.mjs (npm test's first step) where it cannot install", () => {
+  function installPeers(extraEnv: NodeJS.ProcessEnv): Promise<JestRun> {
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: bare, ...extraEnv };
+    return new Promise((resolve) => {
+      execFile(process.execPath, [path.join(root, "scripts", "install-peers.mjs")], { cwd: root, env, timeout: 30_000 }, (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, output: `${stdout}${stderr}` });
+      });
+    });
+  }
+
+  it("says which packages it cannot install without apt-get, and lets the tests run", async () => {
+    const run = await installPeers({});
+    expect(run.code).toBe(0);
+    expect(run.output).toMatch(/^install-peers: cannot install curl .*swaks .*redis-tools .*\(needs root or sudo, and apt-get\); the tests that use them will be skipped\n$/);
+  });
+
+  it("installs nothing when told not to, naming what is missing", async () => {
+    const run = await installPeers({ ASYNCHAT_NO_INSTALL: "1" });
+    expect(run.code).toBe(0);
+    expect(run.output).toMatch(/^install-peers: not installing \(ASYNCHAT_NO_INSTALL=1\); missing: curl .*swaks/);
+  });
+});
+
 describe("the real-client tests on a machine without their programs", () => {
   it("are skipped with one line naming the package each, and the run passes", async () => {
     const run = await jestWithBarePath(false);
@@ -67,6 +91,7 @@ describe("the real-client tests on a machine without their programs", () => {
     for (const t of clientTests) {
       expect(run.output).toContain(`missing on this machine: ${t.command} (Debian package ${t.debian}); CI must not pass by skipping`);
     }
-    expect(run.output).toMatch(/Tests:\s+3 failed/);
+    // Every test that ran is one of those failures: nothing passed by running without its program.
+    expect(run.output).toMatch(/Tests:\s+(\d+) failed, \1 total/);
   }, 180_000);
 });

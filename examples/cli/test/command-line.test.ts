@@ -17,6 +17,10 @@ import { type Command, parseCommandLine } from "../parse-command-line";
 import type { Example } from "../../registry";
 
 const root = path.join(__dirname, "..", "..", "..");
+
+// Every test spawns node, some several times: give a busy machine room.
+jest.setTimeout(120_000);
+
 const cli = path.join(root, "examples", "dist", "start.js");
 
 interface Run {
@@ -78,6 +82,7 @@ describe("mistakes on the command line", () => {
       [["--only", "echo", "again"], /^echo: unexpected argument "again"/],
       [["--only"], /^name an example/],
       [["--port", "1"], /^npm start: unknown flag --port \(--port is for one example/],
+      [["--only", "resp", "--port", "0", "--max-clients", "5", "--max-connections", "6"], /^resp: --max-clients and --max-connections set the same limit; give one/],
     ];
     for (const [args, message] of cases) {
       const run = await runCli(args);
@@ -197,9 +202,9 @@ const fake: Example[] = [
     defaultPort: 1111,
     inStart: true,
     flags: [
-      { name: "proxy-protocol", type: "boolean", default: "off", description: "require a PROXY header" },
-      { name: "proxy-from", type: "string", multiple: true, value: "CIDR", default: "loopback", description: "trusted sources" },
-      { name: "workers", type: "string", value: "N", default: "1", description: "worker processes" },
+      { name: "dry-run", type: "boolean", default: "off", description: "say what would be done" },
+      { name: "allow-from", type: "string", multiple: true, value: "CIDR", default: "loopback", description: "allowed sources" },
+      { name: "threads", type: "string", value: "N", default: "1", description: "threads" },
     ],
     start: () => Promise.reject(new Error("not in this test")),
     hint: () => "",
@@ -210,7 +215,7 @@ const fake: Example[] = [
     defaultPort: 2222,
     inStart: true,
     flags: [
-      { name: "workers", type: "string", value: "N", default: "1", description: "worker processes" },
+      { name: "threads", type: "string", value: "N", default: "1", description: "threads" },
       { name: "motd", type: "string", value: "FILE", default: "none", description: "greeting" },
     ],
     start: () => Promise.reject(new Error("not in this test")),
@@ -225,32 +230,32 @@ function plans(command: Command) {
 
 describe("the parser", () => {
   it("reads boolean, repeatable and valued flags by their declared kind", () => {
-    const [alpha] = plans(parseCommandLine(["--only", "alpha", "--proxy-protocol", "--proxy-from", "10.0.0.0/8", "--proxy-from=::1/128", "--workers", "4", "--host", "::1"], fake));
+    const [alpha] = plans(parseCommandLine(["--only", "alpha", "--dry-run", "--allow-from", "10.0.0.0/8", "--allow-from=::1/128", "--threads", "4", "--host", "::1"], fake));
     expect(alpha).toEqual({
       name: "alpha",
       port: 1111,
       host: "::1",
       maxConnections: DEFAULT_MAX_CONNECTIONS,
-      flags: { workers: "4", host: "::1" },
-      switches: ["proxy-protocol"],
-      lists: { "proxy-from": ["10.0.0.0/8", "::1/128"] },
+      flags: { threads: "4", host: "::1" },
+      switches: ["dry-run"],
+      lists: { "allow-from": ["10.0.0.0/8", "::1/128"] },
     });
   });
 
   it("hands each example of npm start only the common flags and its own", () => {
-    const [alpha, beta] = plans(parseCommandLine(["--workers", "2", "--motd", "m.txt", "--proxy-protocol", "--max-connections", "50"], fake));
-    expect(alpha).toMatchObject({ port: 1111, maxConnections: 50, flags: { workers: "2", "max-connections": "50" }, switches: ["proxy-protocol"] });
-    expect(beta).toMatchObject({ port: 2222, maxConnections: 50, flags: { workers: "2", motd: "m.txt", "max-connections": "50" }, switches: [] });
+    const [alpha, beta] = plans(parseCommandLine(["--threads", "2", "--motd", "m.txt", "--dry-run", "--max-connections", "50"], fake));
+    expect(alpha).toMatchObject({ port: 1111, maxConnections: 50, flags: { threads: "2", "max-connections": "50" }, switches: ["dry-run"] });
+    expect(beta).toMatchObject({ port: 2222, maxConnections: 50, flags: { threads: "2", motd: "m.txt", "max-connections": "50" }, switches: [] });
   });
 
   it("refuses a value given to a boolean flag and a flag of another example", () => {
-    expect(() => parseCommandLine(["--only", "alpha", "--proxy-protocol=yes"], fake)).toThrow(new FlagError("alpha: --proxy-protocol takes no value"));
+    expect(() => parseCommandLine(["--only", "alpha", "--dry-run=yes"], fake)).toThrow(new FlagError("alpha: --dry-run takes no value"));
     expect(() => parseCommandLine(["--only", "alpha", "--motd", "x"], fake)).toThrow("alpha: unknown flag --motd (--motd is a flag of beta)");
   });
 
   it("refuses a flag table that declares one flag two ways", () => {
-    const clash: Example[] = [fake[0]!, { ...fake[1]!, flags: [{ name: "workers", type: "boolean", default: "off", description: "x" }] }];
-    expect(() => parseCommandLine([], clash)).toThrow("beta: --workers is declared differently by alpha");
+    const clash: Example[] = [fake[0]!, { ...fake[1]!, flags: [{ name: "threads", type: "boolean", default: "off", description: "x" }] }];
+    expect(() => parseCommandLine([], clash)).toThrow("beta: --threads is declared differently by alpha");
     const noPlaceholder: Example[] = [{ ...fake[1]!, flags: [{ name: "motd", type: "string", default: "none", description: "x" }] }];
     expect(() => parseCommandLine(["--only", "beta"], noPlaceholder)).toThrow('beta: --motd takes a value, so it needs a `value` placeholder such as "N"');
   });

@@ -81,7 +81,9 @@ describe("backpressure", () => {
     const request = `POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
     // 16 MiB of requests whose answers are as large: far more than the socket buffers on the way hold.
     for (let i = 0; i < 2048; i++) socket.write(request);
-    await sleep(400);
+    // On a busy machine the server may take a while to reach the mark: wait for it (5 s at most), then a little longer.
+    for (let waited = 0; maxQueued(t) <= 128 * 1024 && waited < 5000; waited += 50) await sleep(50);
+    await sleep(200);
     const queued = maxQueued(t);
     // Past the high-water mark the channel stops framing: at most one read's worth of responses more.
     expect(queued).toBeGreaterThan(128 * 1024);

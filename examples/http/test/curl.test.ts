@@ -153,6 +153,16 @@ describeWithPeers("curl", "static files with curl: ranges, conditional requests,
     expect(stdout.toString()).toBe("404");
   });
 
+  it("gets a compressed page with --compressed and decodes it to the file", async () => {
+    const page = "<p>curl decodes what the server compressed.</p>\n".repeat(200);
+    fs.writeFileSync(path.join(files.root, "page.html"), page);
+    const { stdout, stderr } = await curl(["-v", "--compressed", `${t.url}/static/page.html`]);
+    expect(stderr).toMatch(/> Accept-Encoding: .*gzip/);
+    expect(field(stderr, "Content-Encoding")).toMatch(/^(br|gzip|deflate)$/);
+    expect(field(stderr, "Vary")).toBe("Accept-Encoding");
+    expect(stdout.toString()).toBe(page);
+  });
+
   it("gets 200 and Allow for OPTIONS * (--request-target)", async () => {
     const { stdout, stderr } = await curl(["-v", "-X", "OPTIONS", "--request-target", "*", `${t.url}/`]);
     expect(stderr).toMatch(/> OPTIONS \* HTTP\/1\.1/);

@@ -124,7 +124,7 @@ describe("a body refused with 413 while the client still sends it", () => {
     const result = await sendThenRead(t.port, "POST /echo HTTP/1.1\r\nHost: test\r\nExpect: 100-continue\r\nContent-Length: 10000000\r\n\r\n", []);
     expect(parseResponses(result.data).map((r) => r.status)).toEqual([413]);
     expect(result.ended).toBe(true);
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(4000); // well under drainTimeout (5 s): the FIN did not wait for it
   });
 });
 
@@ -171,7 +171,7 @@ describe("the bounds of the discarding", () => {
       clearInterval(trickle);
       const elapsed = Date.now() - started;
       expect(elapsed).toBeGreaterThanOrEqual(250);
-      expect(elapsed).toBeLessThan(3000);
+      expect(elapsed).toBeLessThan(4000);
     } finally {
       await t.server.close();
     }

@@ -1,13 +1,15 @@
 /**
- * Channels: JOIN, PART, TOPIC, NAMES, LIST, KICK.
+ * Channels: JOIN (with keys, and the checks of `+i`, `+b`, `+k`, `+l`),
+ * PART, TOPIC, NAMES, LIST, KICK, INVITE.
  */
 
-import { isValidChannelName } from "../casemap";
+import { isChannelTarget, isValidChannelName } from "../casemap";
 import { type Channel, TOPIC_LENGTH } from "../channel";
 import type { Client } from "../client";
 import { formatMessage } from "../message";
 import { Numeric } from "../numerics";
 import type { CommandContext, CommandTable } from "./command";
+import { noSuchChannel } from "./replies";
 
 /** Splits a comma-separated list, dropping empty items. */
 export function splitList(list: string): string[] {
@@ -36,16 +38,36 @@ function part(context: CommandContext, channel: Channel, reason: string | undefi
   network.leave(client, channel);
 }
 
+/**
+ * Why `client` may not join `channel` with `key`, as the numeric and its
+ * text, or null when it may: `+i` without an invitation (473), a ban (474),
+ * a wrong key (475), a full channel (471). An invitation lets a client past
+ * `+i` only.
+ */
+function refusal(client: Client, channel: Channel, key: string | undefined): [code: string, text: string] | null {
+  if (channel.inviteOnly && !channel.isInvited(client.name)) return [Numeric.ERR_INVITEONLYCHAN, "Cannot join channel (+i)"];
+  if (channel.isBanned(client)) return [Numeric.ERR_BANNEDFROMCHAN, "Cannot join channel (+b)"];
+  if (channel.password !== null && key !== channel.password) return [Numeric.ERR_BADCHANNELKEY, "Cannot join channel (+k)"];
+  if (channel.userLimit !== null && channel.members.size >= channel.userLimit) return [Numeric.ERR_CHANNELISFULL, "Cannot join channel (+l)"];
+  return null;
+}
+
 /** Joins one channel: JOIN seen by every member, then the topic (if any) and the names. */
-function join(context: CommandContext, name: string): void {
+function join(context: CommandContext, name: string, key: string | undefined): void {
   const { client, network } = context;
   if (!isValidChannelName(name)) {
-    client.reply(Numeric.ERR_NOSUCHCHANNEL, name.slice(0, 64), "No such channel");
+    noSuchChannel(client, name);
     return;
   }
-  if (network.findChannel(name)?.has(client)) return;
+  const existing = network.findChannel(name);
+  if (existing?.has(client)) return;
   if (client.channels.size >= network.settings.maxChannelsPerClient) {
     client.reply(Numeric.ERR_TOOMANYCHANNELS, name, "You have joined too many channels");
+    return;
+  }
+  const refused = existing === undefined ? null : refusal(client, existing, key);
+  if (refused !== null) {
+    client.reply(refused[0], existing!.name, refused[1]);
     return;
   }
   const channel = network.join(client, name);
@@ -59,7 +81,7 @@ function join(context: CommandContext, name: string): void {
 function memberChannel({ client, network }: CommandContext, name: string): Channel | null {
   const channel = network.findChannel(name);
   if (channel === undefined) {
-    client.reply(Numeric.ERR_NOSUCHCHANNEL, name.slice(0, 64), "No such channel");
+    noSuchChannel(client, name);
     return null;
   }
   if (!channel.has(client)) {
@@ -79,7 +101,9 @@ export const channelCommands: CommandTable = {
         for (const channel of [...context.client.channels]) part(context, channel, "Left all channels");
         return;
       }
-      for (const name of splitList(params[0]!)) join(context, name);
+      // JOIN #a,#b key-of-a,key-of-b
+      const keys = params[1]?.split(",") ?? [];
+      splitList(params[0]!).forEach((name, index) => join(context, name, keys[index]));
     },
   },
 
@@ -96,11 +120,11 @@ export const channelCommands: CommandTable = {
   TOPIC: {
     minParams: 1,
     run(context, params) {
-      const { client } = context;
+      const { client, network } = context;
       const name = params[0]!;
       if (params.length < 2) {
-        const channel = context.network.findChannel(name);
-        if (channel === undefined) client.reply(Numeric.ERR_NOSUCHCHANNEL, name.slice(0, 64), "No such channel");
+        const channel = network.findChannel(name);
+        if (channel === undefined) noSuchChannel(client, name);
         else sendTopic(client, channel);
         return;
       }
@@ -111,8 +135,9 @@ export const channelCommands: CommandTable = {
         return;
       }
       channel.topic = params[1]!.slice(0, TOPIC_LENGTH);
-      channel.topicSetBy = client.name;
+      channel.topicSetBy = client.prefix;
       channel.topicSetAt = Math.floor(Date.now() / 1000);
+      network.observer?.channelChanged(channel);
       channel.broadcast(formatMessage(client.prefix, "TOPIC", [channel.name], channel.topic));
     },
   },
@@ -128,7 +153,7 @@ export const channelCommands: CommandTable = {
       for (const name of splitList(params[0])) {
         const channel = network.findChannel(name);
         if (channel !== undefined) sendNames(client, channel);
-        client.reply(Numeric.RPL_ENDOFNAMES, channel?.name ?? name.slice(0, 64), "End of /NAMES list.");
+        client.reply(Numeric.RPL_ENDOFNAMES, channel?.name ?? (isValidChannelName(name) ? name : "*"), "End of /NAMES list.");
       }
     },
   },
@@ -170,6 +195,38 @@ export const channelCommands: CommandTable = {
         channel.broadcast(formatMessage(client.prefix, "KICK", [channel.name, target.name], reason));
         network.leave(target, channel);
       }
+    },
+  },
+
+  INVITE: {
+    minParams: 2,
+    run(context, params) {
+      const { client, network } = context;
+      const [nick, name] = params as [string, string];
+      const target = network.findClient(nick);
+      if (target === undefined || !target.registered) {
+        client.reply(Numeric.ERR_NOSUCHNICK, nick, "No such nick/channel");
+        return;
+      }
+      if (!isChannelTarget(name)) {
+        noSuchChannel(client, name);
+        return;
+      }
+      const channel = memberChannel(context, name);
+      if (channel === null) return;
+      if (channel.inviteOnly && !channel.isOperator(client)) {
+        client.reply(Numeric.ERR_CHANOPRIVSNEEDED, channel.name, "You're not channel operator");
+        return;
+      }
+      if (channel.has(target)) {
+        client.reply(Numeric.ERR_USERONCHANNEL, target.name, channel.name, "is already on channel");
+        return;
+      }
+      channel.invite(target.name);
+      network.observer?.invited(channel, target.name);
+      client.replyWords(Numeric.RPL_INVITING, target.name, channel.name);
+      if (target.away !== null) client.reply(Numeric.RPL_AWAY, target.name, target.away);
+      target.send(formatMessage(client.prefix, "INVITE", [target.name, channel.name]));
     },
   },
 };

@@ -17,8 +17,12 @@ export interface Command {
   readonly minParams: number;
   /** Whether it may be used before registration completes (otherwise 451). */
   readonly beforeRegistration?: boolean;
-  /** Carries it out. `command` is the upper-cased command name (one handler may serve several). */
-  run(context: CommandContext, params: string[], command: string): void;
+  /**
+   * Carries it out. `command` is the upper-cased command name (one handler
+   * may serve several). A Promise (a nickname claimed network-wide) holds
+   * the client's next command back until it settles.
+   */
+  run(context: CommandContext, params: string[], command: string): void | Promise<void>;
 }
 
 /** Commands by upper-case name. */

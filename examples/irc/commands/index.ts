@@ -13,6 +13,8 @@ import { messagingCommands } from "./messaging";
 import { modeCommands } from "./modes";
 import { queryCommands } from "./queries";
 import { registrationCommands } from "./registration";
+import { serverInfoCommands } from "./server-info";
+import { userCommands } from "./users";
 
 export type { Command, CommandContext, CommandTable } from "./command";
 
@@ -25,11 +27,13 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map(
     ...modeCommands,
     ...messagingCommands,
     ...queryCommands,
+    ...userCommands,
+    ...serverInfoCommands,
   }),
 );
 
-/** Carries out one message from `context.client`. */
-export function dispatch(context: CommandContext, message: Message): void {
+/** Carries out one message from `context.client`; a Promise when the command waits for the network. */
+export function dispatch(context: CommandContext, message: Message): void | Promise<void> {
   const { client } = context;
   const command = COMMANDS.get(message.command);
   if (command === undefined) {
@@ -44,5 +48,5 @@ export function dispatch(context: CommandContext, message: Message): void {
     client.reply(Numeric.ERR_NEEDMOREPARAMS, message.command, "Not enough parameters");
     return;
   }
-  command.run(context, message.params, message.command);
+  return command.run(context, message.params, message.command);
 }

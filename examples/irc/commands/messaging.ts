@@ -11,8 +11,10 @@ import { splitList } from "./channels";
 /**
  * Delivers a PRIVMSG or NOTICE to each target (at most `maxTargets`, 407 for
  * the rest). A channel message goes to every member but the sender; with
- * `+n` only members may send (404). As RFC 2812 section 3.3.2 requires, a
- * NOTICE never causes an error reply.
+ * `+n` only members may send, with `+m` only operators and voiced members,
+ * and a banned member may not (404). A PRIVMSG to someone away gets 301 with
+ * their message. As RFC 2812 section 3.3.2 requires, a NOTICE never causes
+ * an error or away reply.
  */
 function deliver({ client, network }: CommandContext, params: string[], command: string): void {
   const notice = command === "NOTICE";
@@ -39,7 +41,7 @@ function deliver({ client, network }: CommandContext, params: string[], command:
       const channel = network.findChannel(target);
       if (channel === undefined) {
         fail(Numeric.ERR_NOSUCHNICK, target, "No such nick/channel");
-      } else if (channel.noExternalMessages && !channel.has(client)) {
+      } else if (!channel.maySpeak(client)) {
         fail(Numeric.ERR_CANNOTSENDTOCHAN, channel.name, "Cannot send to channel");
       } else {
         channel.broadcast(formatMessage(client.prefix, command, [channel.name], text), client);
@@ -47,8 +49,12 @@ function deliver({ client, network }: CommandContext, params: string[], command:
       return;
     }
     const user = network.findClient(target);
-    if (user === undefined || !user.registered) fail(Numeric.ERR_NOSUCHNICK, target, "No such nick/channel");
-    else user.send(formatMessage(client.prefix, command, [user.name], text));
+    if (user === undefined || !user.registered) {
+      fail(Numeric.ERR_NOSUCHNICK, target, "No such nick/channel");
+      return;
+    }
+    user.send(formatMessage(client.prefix, command, [user.name], text));
+    if (user.away !== null) fail(Numeric.RPL_AWAY, user.name, user.away);
   });
 }
 

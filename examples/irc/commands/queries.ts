@@ -20,15 +20,15 @@ export function sendMotd(client: Client, settings: IrcSettings): void {
   client.reply(Numeric.RPL_ENDOFMOTD, "End of /MOTD command.");
 }
 
-/** One 352 line: `<channel> <user> <host> <server> <nick> H[@] :0 <real name>`. */
+/** One 352 line: `<channel> <user> <host> <server> <nick> <H|G>[@|+] :0 <real name>` (`G`: away). */
 function whoReply({ client, network }: CommandContext, channel: Channel | null, user: Client): void {
-  const flags = channel !== null && channel.isOperator(user) ? "H@" : "H";
+  const flags = (user.away === null ? "H" : "G") + (channel === null ? "" : channel.prefixOf(user));
   client.reply(
     Numeric.RPL_WHOREPLY,
     channel?.name ?? "*",
     user.username ?? "*",
     user.host,
-    network.settings.serverName,
+    user.server,
     user.name,
     flags,
     `0 ${user.realname}`,
@@ -79,10 +79,11 @@ export const queryCommands: CommandTable = {
         } else {
           client.reply(Numeric.RPL_WHOISUSER, user.name, user.username ?? "*", user.host, "*", user.realname);
           if (user.channels.size > 0) {
-            const channels = [...user.channels].map((c) => (c.isOperator(user) ? `@${c.name}` : c.name));
+            const channels = [...user.channels].map((c) => c.prefixOf(user) + c.name);
             client.replyList(Numeric.RPL_WHOISCHANNELS, [user.name], channels);
           }
-          client.reply(Numeric.RPL_WHOISSERVER, user.name, serverName, `${networkName} IRC server`);
+          client.reply(Numeric.RPL_WHOISSERVER, user.name, user.server, `${networkName} IRC server`);
+          if (user.away !== null) client.reply(Numeric.RPL_AWAY, user.name, user.away);
         }
         client.reply(Numeric.RPL_ENDOFWHOIS, nick, "End of /WHOIS list.");
       }

@@ -6,10 +6,14 @@
 
 import { createHash, timingSafeEqual } from "node:crypto";
 import { CHANNEL_LENGTH, NICK_LENGTH, isValidNick } from "../casemap";
-import { TOPIC_LENGTH } from "../channel";
+import { KEY_LENGTH, MAX_BANS, TOPIC_LENGTH } from "../channel";
+import type { Client } from "../client";
 import { formatMessage } from "../message";
 import { Numeric } from "../numerics";
+import type { IrcSettings } from "../settings";
 import type { CommandContext, CommandTable } from "./command";
+import { CHANNEL_MODES, CHANNEL_MODES_WITH_PARAM, MAX_MODE_PARAMS } from "./modes";
+import { AWAY_LENGTH } from "./users";
 import { sendMotd } from "./queries";
 
 /** The version shown in 002 and 004. */
@@ -31,27 +35,47 @@ function cleanUserName(raw: string): string {
   return `~${clean === "" ? "user" : clean}`;
 }
 
+/**
+ * The ISUPPORT tokens (005), in lines of at most 13 tokens (with the
+ * nickname and the closing text, 15 parameters).
+ */
+export function isupportLines(settings: IrcSettings): string[][] {
+  const { networkName, maxChannelsPerClient, maxTargets } = settings;
+  const tokens = [
+    `AWAYLEN=${AWAY_LENGTH}`,
+    "CASEMAPPING=rfc1459",
+    `CHANLIMIT=#:${maxChannelsPerClient}`,
+    "CHANMODES=b,k,l,imnt",
+    `CHANNELLEN=${CHANNEL_LENGTH}`,
+    "CHANTYPES=#",
+    `KEYLEN=${KEY_LENGTH}`,
+    `MAXLIST=b:${MAX_BANS}`,
+    `MAXTARGETS=${maxTargets}`,
+    `MODES=${MAX_MODE_PARAMS}`,
+    `NETWORK=${networkName}`,
+    `NICKLEN=${NICK_LENGTH}`,
+    "PREFIX=(ov)@+",
+    `TARGMAX=PRIVMSG:${maxTargets},NOTICE:${maxTargets},KICK:${maxTargets},WHOIS:${maxTargets}`,
+    `TOPICLEN=${TOPIC_LENGTH}`,
+  ];
+  const lines: string[][] = [];
+  for (let i = 0; i < tokens.length; i += 13) lines.push(tokens.slice(i, i + 13));
+  return lines;
+}
+
+/** Sends the 005 lines. */
+export function sendIsupport(client: Client, settings: IrcSettings): void {
+  for (const tokens of isupportLines(settings)) client.reply(Numeric.RPL_ISUPPORT, ...tokens, "are supported by this server");
+}
+
 /** Sends 001-005 and the MOTD. */
 function welcome({ client, network }: CommandContext): void {
-  const { serverName, networkName, maxChannelsPerClient, maxTargets } = network.settings;
+  const { serverName, networkName } = network.settings;
   client.reply(Numeric.RPL_WELCOME, `Welcome to the ${networkName} Internet Relay Chat Network ${client.prefix}`);
   client.reply(Numeric.RPL_YOURHOST, `Your host is ${serverName}, running version ${SERVER_VERSION}`);
   client.reply(Numeric.RPL_CREATED, `This server was created ${network.createdAt.toUTCString()}`);
-  client.replyWords(Numeric.RPL_MYINFO, serverName, SERVER_VERSION, "i", "ont");
-  client.reply(
-    Numeric.RPL_ISUPPORT,
-    "CASEMAPPING=rfc1459",
-    "CHANTYPES=#",
-    "CHANMODES=,,,nt",
-    "PREFIX=(o)@",
-    `CHANLIMIT=#:${maxChannelsPerClient}`,
-    `NICKLEN=${NICK_LENGTH}`,
-    `CHANNELLEN=${CHANNEL_LENGTH}`,
-    `TOPICLEN=${TOPIC_LENGTH}`,
-    `MAXTARGETS=${maxTargets}`,
-    `NETWORK=${networkName}`,
-    "are supported by this server",
-  );
+  client.replyWords(Numeric.RPL_MYINFO, serverName, SERVER_VERSION, "i", CHANNEL_MODES, CHANNEL_MODES_WITH_PARAM);
+  sendIsupport(client, network.settings);
   sendMotd(client, network.settings);
 }
 
@@ -70,7 +94,22 @@ export function tryCompleteRegistration(context: CommandContext): void {
     return;
   }
   client.registered = true;
+  network.registered(client);
   welcome(context);
+}
+
+/** Gives the client its (checked) nickname: at registration, or as a change everyone sharing a channel sees. */
+function changeNick(context: CommandContext, nick: string): void {
+  const { client, network } = context;
+  if (!client.registered) {
+    network.rename(client, nick);
+    tryCompleteRegistration(context);
+    return;
+  }
+  // Formatted with the old prefix, the new nickname trailing as servers send it; seen by the client and everyone sharing a channel with it.
+  const line = formatMessage(client.prefix, "NICK", [], nick);
+  network.rename(client, nick);
+  network.sendToPeers(client, line, true);
 }
 
 /** PASS, NICK, USER, CAP. */
@@ -107,15 +146,16 @@ export const registrationCommands: CommandTable = {
         return;
       }
       if (client.nick === nick) return;
-      if (!client.registered) {
-        network.rename(client, nick);
-        tryCompleteRegistration(context);
+      const claim = holder === undefined ? network.observer?.claimNick(client, nick) : undefined;
+      if (claim === undefined) {
+        changeNick(context, nick);
         return;
       }
-      // Formatted with the old prefix; seen by the client and everyone sharing a channel with it.
-      const line = formatMessage(client.prefix, "NICK", [nick]);
-      network.rename(client, nick);
-      network.sendToPeers(client, line, true);
+      return claim.then((claimed) => {
+        if (client.gone) return;
+        if (!claimed || (network.findClient(nick) ?? client) !== client) client.reply(Numeric.ERR_NICKNAMEINUSE, nick, "Nickname is already in use");
+        else changeNick(context, nick);
+      });
     },
   },
 

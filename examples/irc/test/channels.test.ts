@@ -201,7 +201,7 @@ describe("TOPIC", () => {
     expect(await zed.expect(/ TOPIC /)).toBe(`:zed!~zed@127.0.0.1 TOPIC ${chan} :All about tests`);
     zed.send(`TOPIC ${chan}`);
     expect(await zed.expect(numeric("332"))).toBe(`:irc.local 332 zed ${chan} :All about tests`);
-    expect(await zed.expect(numeric("333"))).toMatch(new RegExp(`^:irc\\.local 333 zed ${chan} zed \\d+$`));
+    expect(await zed.expect(numeric("333"))).toMatch(new RegExp(`^:irc\\.local 333 zed ${chan} zed!~zed@127\\.0\\.0\\.1 \\d+$`));
 
     // A later joiner gets the topic with the names.
     const amy = await irc.client("amy");
@@ -347,7 +347,7 @@ describe("MODE", () => {
     rae.send("MODE rae");
     expect(await rae.expect(numeric("221"))).toBe(":irc.local 221 rae +");
     rae.send("MODE rae +i");
-    expect(await rae.expect(/ MODE /)).toBe(":rae MODE rae +i");
+    expect(await rae.expect(/ MODE /)).toBe(":rae!~rae@127.0.0.1 MODE rae +i");
     rae.send("MODE sid +i");
     expect(await rae.expect(numeric("502"))).toBe(":irc.local 502 rae :Can't change mode for other users");
   });
@@ -406,8 +406,8 @@ describe("NICK and QUIT as peers see them", () => {
       await join(cy, chan);
     }
     bo.send("NICK bob2");
-    expect(await bo.expect(/ NICK /)).toBe(":bo!~bo@127.0.0.1 NICK bob2");
-    expect(await cy.expect(/ NICK /)).toBe(":bo!~bo@127.0.0.1 NICK bob2");
+    expect(await bo.expect(/ NICK /)).toBe(":bo!~bo@127.0.0.1 NICK :bob2");
+    expect(await cy.expect(/ NICK /)).toBe(":bo!~bo@127.0.0.1 NICK :bob2");
     expect((await bo.sync()).some((l) => l.includes(" NICK "))).toBe(false);
     expect((await cy.sync()).some((l) => l.includes(" NICK "))).toBe(false);
     expect((await di.sync()).some((l) => l.includes(" NICK "))).toBe(false);

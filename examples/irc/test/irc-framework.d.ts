@@ -51,6 +51,15 @@ declare module "irc-framework" {
     notice(target: string, message: string): void;
     changeNick(nick: string): void;
     quit(message?: string): void;
+    raw(...args: string[]): void;
+    mode(channel: string, mode: string, ...args: string[]): void;
+    invite(channel: string, nick: string): void;
+    ban(channel: string, mask: string): void;
+    unban(channel: string, mask: string): void;
+    banlist(channel: string, callback: (event: any) => void): void;
+    setTopic(channel: string, topic: string): void;
+    whois(nick: string, callback: (event: any) => void): void;
+    who(target: string, callback: (event: any) => void): void;
     on(event: "registered", listener: (event: RegisteredEvent) => void): this;
     on(event: "message", listener: (event: MessageEvent) => void): this;
     on(event: "join", listener: (event: JoinEvent) => void): this;

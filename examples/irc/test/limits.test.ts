@@ -196,7 +196,7 @@ describe("connection and output limits", () => {
   });
 
   it("drops a client whose queued output passes the send queue limit", async () => {
-    const irc = await testServer({ maxSendQueue: 1000, floodBurst: 100 });
+    const irc = await testServer({ maxSendQueue: 2000, floodBurst: 100 });
     try {
       const talker = await irc.client("talker");
       const listener = await irc.client("listener");

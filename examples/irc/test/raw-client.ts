@@ -1,11 +1,14 @@
 /**
  * A line-oriented test client on a raw socket: send lines, wait for the
- * line that answers them.
+ * line that answers them. Every line received is checked against the IRC
+ * message grammar (`grammar.ts`); a test server's `stop` fails the test if
+ * any line of any of its clients broke it.
  */
 
 import * as net from "node:net";
 import { IrcServer } from "../server";
 import type { IrcServerOptions } from "../settings";
+import { checkServerLine } from "./grammar";
 
 /** A numeric reply line, e.g. `numeric("433")` matches `:irc.local 433 ...`. */
 export function numeric(code: string): RegExp {
@@ -16,6 +19,10 @@ export function numeric(code: string): RegExp {
 export class RawClient {
   /** Every line received, without its CR LF. */
   readonly lines: string[] = [];
+  /** Lines received that break the message grammar, each with why. */
+  readonly violations: string[] = [];
+  /** The nickname the server knows this client by (from 001 and its own NICK changes), or undefined before 001. */
+  nick: string | undefined;
   readonly socket: net.Socket;
   #cursor = 0;
   #partial = "";
@@ -31,6 +38,7 @@ export class RawClient {
       const parts = (this.#partial + data).split("\r\n");
       this.#partial = parts.pop()!;
       this.lines.push(...parts);
+      for (const line of parts) this.#check(line);
       if (this.#answerPings) for (const line of parts) if (line.startsWith("PING ")) this.send(`PONG ${line.slice(5)}`);
       this.#wake();
     });
@@ -124,6 +132,15 @@ export class RawClient {
     this.socket.destroy();
   }
 
+  #check(line: string): void {
+    const problem = checkServerLine(line, this.nick);
+    if (problem !== null) this.violations.push(`${problem}: ${JSON.stringify(line)}`);
+    const welcome = /^:\S+ 001 (\S+) /.exec(line);
+    if (welcome !== null) this.nick = welcome[1];
+    const rename = /^:([^!\s]+)!\S+ NICK :?(\S+)$/.exec(line);
+    if (rename !== null && rename[1] === this.nick) this.nick = rename[2];
+  }
+
   #unread(): string {
     return this.lines.slice(this.#cursor).join("\n");
   }
@@ -173,6 +190,8 @@ export async function testServer(options: IrcServerOptions = {}): Promise<{
     async stop() {
       for (const client of clients) client.close();
       await server.close();
+      const violations = clients.flatMap((client) => client.violations);
+      if (violations.length > 0) throw new Error(`lines that break the IRC message grammar:\n${violations.join("\n")}`);
     },
   };
 }

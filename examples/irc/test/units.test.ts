@@ -132,4 +132,15 @@ describe("settings", () => {
     });
     expect(() => optionsFromFlags({ "ping-timeout": "soon" })).toThrow(/--ping-timeout/);
   });
+
+  it("reads the receive queue, the flood limit and the close timeout from the command line", () => {
+    expect(optionsFromFlags({ recvq: "4096", "flood-burst": "50", "flood-rate": "10", "close-timeout": "0.5" })).toEqual({
+      maxReceiveQueue: 4096,
+      floodBurst: 50,
+      floodRate: 10,
+      closeTimeout: 500,
+    });
+    expect(() => optionsFromFlags({ recvq: "lots" })).toThrow(/--recvq/);
+    expect(() => optionsFromFlags({ "flood-rate": "0" })).toThrow(/--flood-rate/);
+  });
 });

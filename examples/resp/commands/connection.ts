@@ -1,13 +1,15 @@
 /**
  * Connection commands: PING, ECHO, TIME, SELECT (only database 0 exists), HELLO
- * (RESP2 only), QUIT, and CLIENT ID / GETNAME / SETNAME / SETINFO / LIST /
- * INFO / HELP.
+ * (RESP2 only), QUIT, AUTH, and CLIENT ID / GETNAME / SETNAME / SETINFO /
+ * LIST / INFO / KILL / HELP.
  */
 
 import type { Args } from "../args";
 import { ErrorReplies, arityError } from "../errors";
 import { Replies, encoded, replies } from "../reply";
 import { REDIS_VERSION, type Session } from "../session";
+import { authCommands, authenticate } from "./auth";
+import { clientKill } from "./client-kill";
 import type { CommandSpec } from "./table";
 
 const PING_ARITY = arityError("ping");
@@ -46,7 +48,7 @@ function quit(session: Session): void {
 /** One line of CLIENT LIST / CLIENT INFO (the fields this server knows). */
 function describe(session: Session, now: number): string {
   const age = Math.floor((now - session.connectedAt) / 1000);
-  return `id=${session.id} addr=${session.peer} name=${session.name ?? ""} age=${age} db=0\n`;
+  return `id=${session.id} addr=${session.peer} laddr=${session.local} name=${session.name ?? ""} age=${age} db=0 user=default\n`;
 }
 
 function clientId(session: Session): void {
@@ -101,6 +103,11 @@ const CLIENT_HELP = helpReply("CLIENT", [
   "    Return information about client connections.",
   "INFO",
   "    Return information about the current client connection.",
+  "KILL <ip:port>",
+  "    Kill connection made from <ip:port>.",
+  "KILL <option> <value> [<option> <value> [...]]",
+  "    Kill connections. Options are: ID <client-id>, ADDR <ip:port>, LADDR <ip:port>,",
+  "    USER <username>, TYPE <normal|master|replica|pubsub>, SKIPME (YES|NO).",
 ]);
 
 /** A HELP reply: an array of status lines, as Redis's `addReplyHelp` builds it. */
@@ -112,8 +119,8 @@ export function helpReply(command: string, lines: readonly string[]): Buffer {
 /**
  * HELLO [protover [AUTH username password] [SETNAME name]]: only RESP2 is
  * spoken here, so `HELLO 3` gets Redis's NOPROTO (clients then stay with
- * RESP2 or report it). AUTH behaves as on a Redis without a password: any
- * password of the `default` user is accepted.
+ * RESP2 or report it). AUTH checks the password as the AUTH command does;
+ * a client that is not authenticated by then gets Redis's NOAUTH for HELLO.
  */
 function hello(session: Session, args: Args): void {
   if (args.count >= 2) {
@@ -127,31 +134,37 @@ function hello(session: Session, args: Args): void {
       return;
     }
   }
-  let name: string | null | undefined;
+  let user = 0;
+  let nameAt = 0;
   for (let i = 2; i < args.count; i++) {
     const more = args.count - i - 1;
     if (args.is(i, "auth") && more >= 2) {
-      if (!args.is(i + 1, "default")) {
-        replies.error("WRONGPASS invalid username-password pair or user is disabled.");
-        return;
-      }
+      user = i + 1;
       i += 2;
-    } else if (args.is(i, "setname") && more >= 1) {
-      i++;
-      const buffer = args.buffer(i);
-      for (let j = args.start(i); j < args.end(i); j++) {
-        if (buffer[j]! < 33 || buffer[j]! > 126) {
-          replies.raw(ErrorReplies.CLIENT_NAME);
-          return;
-        }
-      }
-      name = args.length(i) === 0 ? null : args.text(i);
-    } else {
+    } else if (args.is(i, "setname") && more >= 1) nameAt = ++i;
+    else {
       replies.error(`ERR Syntax error in HELLO option '${args.text(i)}'`);
       return;
     }
   }
-  if (name !== undefined) session.name = name;
+  if (nameAt !== 0) {
+    const buffer = args.buffer(nameAt);
+    for (let j = args.start(nameAt); j < args.end(nameAt); j++) {
+      if (buffer[j]! < 33 || buffer[j]! > 126) {
+        replies.raw(ErrorReplies.CLIENT_NAME);
+        return;
+      }
+    }
+  }
+  if (user !== 0 && !authenticate(session, args, user, user + 1)) {
+    replies.raw(ErrorReplies.WRONGPASS);
+    return;
+  }
+  if (!session.authenticated) {
+    replies.raw(HELLO_NOAUTH);
+    return;
+  }
+  if (nameAt !== 0) session.name = args.length(nameAt) === 0 ? null : args.text(nameAt);
   replies.arrayHeader(14);
   replies.bulkText("server");
   replies.bulkText("redis");
@@ -169,6 +182,10 @@ function hello(session: Session, args: Args): void {
   replies.raw(Replies.EMPTY_ARRAY);
 }
 
+const HELLO_NOAUTH = encoded(
+  "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n",
+);
+
 const FAST = ["fast"] as const;
 const NO_KEYS = [0, 0, 0] as const;
 
@@ -177,9 +194,10 @@ export const connectionCommands: readonly CommandSpec[] = [
   { name: "ping", arity: -1, flags: FAST, keys: NO_KEYS, run: ping },
   { name: "echo", arity: 2, flags: FAST, keys: NO_KEYS, run: echo },
   { name: "select", arity: 2, flags: ["loading", "stale", "fast"], keys: NO_KEYS, run: select },
-  { name: "hello", arity: -1, flags: ["noscript", "loading", "stale", "fast"], keys: NO_KEYS, run: hello },
+  { name: "hello", arity: -1, flags: ["noscript", "loading", "stale", "fast"], keys: NO_KEYS, run: hello, noAuth: true },
   { name: "time", arity: 1, flags: ["loading", "stale", "fast"], keys: NO_KEYS, run: time },
-  { name: "quit", arity: -1, flags: ["allow_busy", "fast"], keys: NO_KEYS, run: quit },
+  { name: "quit", arity: -1, flags: ["allow_busy", "fast"], keys: NO_KEYS, run: quit, noAuth: true },
+  ...authCommands,
   {
     name: "client",
     arity: -2,
@@ -192,6 +210,7 @@ export const connectionCommands: readonly CommandSpec[] = [
       { name: "setinfo", arity: 4, flags: FAST, run: clientSetinfo },
       { name: "list", arity: 2, flags: [], run: clientList },
       { name: "info", arity: 2, flags: [], run: clientInfo },
+      { name: "kill", arity: -3, flags: ["admin", "noscript", "loading", "stale"], run: clientKill },
       { name: "help", arity: 2, flags: [], run: () => replies.raw(CLIENT_HELP) },
     ],
   },

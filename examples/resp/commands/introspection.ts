@@ -9,6 +9,7 @@ import { globMatch } from "../glob";
 import { Replies, replies } from "../reply";
 import { REDIS_VERSION, type Session } from "../session";
 import { helpReply } from "./connection";
+import { commandDocs } from "./docs";
 import type { Command, CommandSpec, CommandTable } from "./table";
 
 /** Writes one COMMAND INFO entry: name, arity, flags, first key, last key, step, categories, tips, key specs, subcommands. */
@@ -65,37 +66,98 @@ function configGet(session: Session, args: Args): void {
   }
 }
 
-/** INFO's sections, each a function of the session. */
-const INFO_SECTIONS: ReadonlyArray<[name: string, render: (session: Session) => string]> = [
+/** Bytes as Redis's `bytesToHuman` prints them: `512B`, `1.50K`, `2.00M`. */
+export function bytesToHuman(bytes: number): string {
+  const units = ["K", "M", "G", "T", "P"];
+  if (bytes < 1024) return `${bytes}B`;
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(2)}${units[unit]}`;
+}
+
+/** The most memory INFO has seen in use (Redis's `used_memory_peak`, sampled when INFO runs). */
+let peakMemory = 0;
+
+/** INFO's sections, each a function of the session: the fields `redis-cli --stat`, ioredis and monitoring tools read. */
+const INFO_SECTIONS: ReadonlyArray<[name: string, render: (session: Session) => string[]]> = [
   [
     "server",
-    (session) =>
-      [
+    (session) => {
+      const uptime = Math.floor((Date.now() - session.server.startedAt) / 1000);
+      return [
         "# Server",
         `redis_version:${REDIS_VERSION}`,
         "redis_mode:standalone",
         `os:${process.platform} ${process.arch}`,
+        `arch_bits:${process.arch.endsWith("64") ? 64 : 32}`,
         `process_id:${process.pid}`,
         `tcp_port:${session.server.port}`,
-        `uptime_in_seconds:${Math.floor((Date.now() - session.server.startedAt) / 1000)}`,
-        `executable:node ${process.version}`,
-      ].join("\r\n"),
+        `uptime_in_seconds:${uptime}`,
+        `uptime_in_days:${Math.floor(uptime / 86400)}`,
+        `executable:${process.execPath}`,
+      ];
+    },
   ],
-  ["clients", (session) => ["# Clients", `connected_clients:${session.server.sessions.size}`, `maxclients:${session.server.settings.maxClients}`].join("\r\n")],
+  [
+    "clients",
+    (session) => [
+      "# Clients",
+      `connected_clients:${session.server.sessions.size}`,
+      "cluster_connections:0",
+      `maxclients:${session.server.settings.maxClients}`,
+      "blocked_clients:0",
+      "tracking_clients:0",
+      "clients_in_timeout_table:0",
+    ],
+  ],
   [
     "memory",
     () => {
       const memory = process.memoryUsage();
-      return ["# Memory", `used_memory:${memory.heapUsed + memory.external}`, `used_memory_rss:${memory.rss}`, "maxmemory:0"].join("\r\n");
+      const used = memory.heapUsed + memory.external;
+      peakMemory = Math.max(peakMemory, used);
+      return [
+        "# Memory",
+        `used_memory:${used}`,
+        `used_memory_human:${bytesToHuman(used)}`,
+        `used_memory_rss:${memory.rss}`,
+        `used_memory_rss_human:${bytesToHuman(memory.rss)}`,
+        `used_memory_peak:${peakMemory}`,
+        `used_memory_peak_human:${bytesToHuman(peakMemory)}`,
+        "maxmemory:0",
+        "maxmemory_human:0B",
+        "maxmemory_policy:noeviction",
+      ];
     },
   ],
-  ["persistence", () => ["# Persistence", "loading:0", "async_loading:0", "rdb_changes_since_last_save:0", "aof_enabled:0"].join("\r\n")],
-  ["stats", (session) => ["# Stats", `total_connections_received:${session.server.connectionsReceived}`].join("\r\n")],
+  ["persistence", () => ["# Persistence", "loading:0", "async_loading:0", "rdb_changes_since_last_save:0", "aof_enabled:0"]],
+  [
+    "stats",
+    (session) => {
+      const server = session.server;
+      return [
+        "# Stats",
+        `total_connections_received:${server.connectionsReceived}`,
+        `total_commands_processed:${server.commandsProcessed}`,
+        `instantaneous_ops_per_sec:${server.opsPerSecond}`,
+        `expired_keys:${server.keyspace.expired}`,
+        "evicted_keys:0",
+        `keyspace_hits:${server.keyspace.hits}`,
+        `keyspace_misses:${server.keyspace.misses}`,
+      ];
+    },
+  ],
+  ["replication", () => ["# Replication", "role:master", "connected_slaves:0"]],
   [
     "keyspace",
     (session) => {
       const keyspace = session.server.keyspace;
-      return keyspace.size === 0 ? "# Keyspace" : `# Keyspace\r\ndb0:keys=${keyspace.size},expires=${keyspace.expiring},avg_ttl=0`;
+      if (keyspace.size === 0) return ["# Keyspace"];
+      return ["# Keyspace", `db0:keys=${keyspace.size},expires=${keyspace.expiring},avg_ttl=${keyspace.averageTtl()}`];
     },
   ],
 ];
@@ -106,7 +168,7 @@ function info(session: Session, args: Args): void {
   for (let i = 1; i < args.count; i++) wanted.add(args.text(i).toLowerCase());
   const every = wanted.size === 0 || wanted.has("default") || wanted.has("all") || wanted.has("everything");
   const parts: string[] = [];
-  for (const [name, render] of INFO_SECTIONS) if (every || wanted.has(name)) parts.push(render(session));
+  for (const [name, render] of INFO_SECTIONS) if (every || wanted.has(name)) parts.push(render(session).join("\r\n"));
   replies.bulkText(parts.length === 0 ? "" : `${parts.join("\r\n\r\n")}\r\n`);
 }
 
@@ -120,14 +182,14 @@ const COMMAND_HELP = helpReply("COMMAND", [
   "INFO [<command-name> ...]",
   "    Return details about the given commands, or all of them.",
   "DOCS [<command-name> ...]",
-  "    Answered with an empty reply: this server has no command documentation.",
+  "    Return documentary information about the given commands, or all of them.",
 ]);
 
 const CONFIG_HELP = helpReply("CONFIG", [
   "GET <pattern> [<pattern> ...]",
   "    Return parameters matching the glob-like <pattern>s and their values.",
   "RESETSTAT",
-  "    Accepted; there are no statistics to reset.",
+  "    Reset the statistics reported by the INFO command.",
 ]);
 
 /**
@@ -169,7 +231,7 @@ export function introspectionCommands(table: () => CommandTable): CommandSpec[] 
           },
         },
         { name: "info", arity: -2, flags: [], run: (_session, args) => infoAbout(args, 2) },
-        { name: "docs", arity: -2, flags: [], run: () => replies.raw(Replies.EMPTY_ARRAY) },
+        { name: "docs", arity: -2, flags: [], run: (_session, args) => commandDocs(table(), args) },
         { name: "help", arity: 2, flags: [], run: () => replies.raw(COMMAND_HELP) },
       ],
     },
@@ -180,7 +242,15 @@ export function introspectionCommands(table: () => CommandTable): CommandSpec[] 
       keys: [0, 0, 0],
       subcommands: [
         { name: "get", arity: -3, flags: [], run: configGet },
-        { name: "resetstat", arity: 2, flags: [], run: () => replies.raw(Replies.OK) },
+        {
+          name: "resetstat",
+          arity: 2,
+          flags: [],
+          run: (session) => {
+            session.server.resetStats();
+            replies.raw(Replies.OK);
+          },
+        },
         { name: "help", arity: 2, flags: [], run: () => replies.raw(CONFIG_HELP) },
       ],
     },

@@ -5,7 +5,7 @@
  */
 
 import type { Args } from "../args";
-import { arityError, unknownCommand, unknownSubcommand } from "../errors";
+import { ErrorReplies, arityError, unknownCommand, unknownSubcommand } from "../errors";
 import { replies } from "../reply";
 import type { Session } from "../session";
 
@@ -29,6 +29,8 @@ export interface CommandSpec {
   run?: Run;
   /** Subcommands of a container command. */
   subcommands?: readonly CommandSpec[];
+  /** Allowed before AUTH when the server has a password (Redis's `no-auth`: AUTH, HELLO, QUIT). */
+  noAuth?: boolean;
 }
 
 /** A command ready to run: its spec with the error reply for a wrong arity made once. */
@@ -156,6 +158,7 @@ export class CommandTable {
       replies.raw(command.arityError);
       return;
     }
+    const noAuth = command.spec.noAuth === true;
     const subcommands = command.subcommands;
     if (subcommands !== null && (args.count > 1 || command.spec.run === undefined)) {
       const subname = args.text(1);
@@ -170,6 +173,13 @@ export class CommandTable {
       }
       command = sub;
     }
+    // As Redis: unknown commands and wrong arities are told first, then NOAUTH.
+    if (!session.authenticated && !noAuth) {
+      replies.raw(ErrorReplies.NOAUTH);
+      return;
+    }
     command.spec.run!(session, args);
+    // Counted once run, as Redis does: INFO does not count itself, RESETSTAT is the first of the new count.
+    session.server.commandsProcessed++;
   }
 }

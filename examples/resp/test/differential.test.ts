@@ -1,7 +1,8 @@
 /**
  * The same commands sent to this server and to a real redis-server (7.0,
  * Debian's), replies compared byte for byte: every command of the data
- * types, their options and their errors, WRONGTYPE included.
+ * types, their options and their errors, WRONGTYPE included; AUTH and
+ * NOAUTH with and without a password.
  */
 
 import { describeWithPeers } from "../../../test-support/peers";
@@ -252,6 +253,71 @@ const SCRIPTS: Record<string, string[][]> = {
     ["time", "x"],
   ],
 };
+
+/** A fresh connection's commands against a server with a password (`--requirepass sesame`), and one without. */
+const AUTH_SCRIPTS: Record<string, { password: string | null; script: string[][] }> = {
+  "with a password": {
+    password: "sesame",
+    script: [
+      ["get", "k"],
+      ["set", "k"],
+      ["nope", "a"],
+      ["ping"],
+      ["client", "id", "x"],
+      ["hello", "2"],
+      ["hello", "2", "setname", "bad name"],
+      ["hello", "2", "auth", "default", "wrong"],
+      ["auth", "wrong"],
+      ["auth", "default", "wrong"],
+      ["auth", "other", "sesame"],
+      ["auth", "a", "b", "c"],
+      ["auth"],
+      ["get", "k"],
+      ["auth", "sesame"],
+      ["set", "k", "v"],
+      ["get", "k"],
+      ["auth", "default", "sesame"],
+      ["auth", "wrong"],
+      ["get", "k"],
+    ],
+  },
+  "without a password": {
+    password: null,
+    script: [
+      ["auth", "anything"],
+      ["auth", "default", "anything"],
+      ["auth", "other", "anything"],
+      ["auth", "a", "b", "c"],
+      ["hello", "2", "auth", "other", "x"],
+      ["ping"],
+    ],
+  },
+};
+
+describeWithPeers("redis-server", "AUTH and NOAUTH byte for byte as redis-server's", () => {
+  for (const [name, { password, script }] of Object.entries(AUTH_SCRIPTS)) {
+    it(`answers a client of a server ${name} as redis-server does`, async () => {
+      const [redis, server] = await Promise.all([
+        startRedisServer(password === null ? [] : ["--requirepass", password]),
+        testServer({ requirePass: password }),
+      ]);
+      const [theirs, ours] = await Promise.all([ReplyReader.connect(redis.port), ReplyReader.connect(portOf(server))]);
+      try {
+        const expected: string[] = [];
+        const actual: string[] = [];
+        for (const args of script) {
+          expected.push(`${args.join(" ")} -> ${await theirs.send(...args)}`);
+          actual.push(`${args.join(" ")} -> ${await ours.send(...args)}`);
+        }
+        expect(actual).toEqual(expected);
+      } finally {
+        theirs.close();
+        ours.close();
+        await Promise.all([redis.stop(), server.close()]);
+      }
+    }, 30_000);
+  }
+});
 
 describeWithPeers("redis-server", "replies byte for byte the same as redis-server's", () => {
   let redis: RedisServer;

@@ -132,3 +132,33 @@ export class ReplyReader {
     this.#socket.destroy();
   }
 }
+
+/** A RESP2 reply as a value: strings for simple and bulk strings, numbers, arrays, null; errors as `{ error }`. */
+export type Reply = string | number | null | { error: string } | Reply[];
+
+/** Parses one complete RESP2 reply (latin1 text, as {@link ReplyReader.send} returns). */
+export function parseReply(text: string): Reply {
+  let at = 0;
+  const line = (): string => {
+    const end = text.indexOf("\r\n", at);
+    const value = text.slice(at + 1, end);
+    at = end + 2;
+    return value;
+  };
+  const next = (): Reply => {
+    const type = text[at];
+    const head = line();
+    if (type === "+") return head;
+    if (type === "-") return { error: head };
+    if (type === ":") return Number(head);
+    const length = Number(head);
+    if (length < 0) return null;
+    if (type === "$") {
+      const value = text.slice(at, at + length);
+      at += length + 2;
+      return value;
+    }
+    return Array.from({ length }, next);
+  };
+  return next();
+}

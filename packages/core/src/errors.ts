@@ -98,12 +98,15 @@ export function asError(value: unknown): Error {
   return value instanceof Error || types.isNativeError(value) ? (value as Error) : new Error(String(value));
 }
 
-/** Base class of the errors raised by channels and servers; `code` is stable. */
-export class AsyncChatError extends Error {
-  /** A stable identifier for the kind of failure, one of {@link ErrorCode}. */
-  readonly code: ErrorCode;
+/**
+ * Base class of the errors raised by channels and servers (and by the
+ * packages built on core, with codes of their own: `Code`); `code` is stable.
+ */
+export class AsyncChatError<Code extends string = ErrorCode> extends Error {
+  /** A stable identifier for the kind of failure, one of {@link ErrorCode} (or the subclass's own codes). */
+  readonly code: Code;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;

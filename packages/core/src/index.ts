@@ -13,6 +13,7 @@ export {
 } from "./channel/diagnostics";
 export { formatUnhandledError, type UnhandledErrorReporter } from "./channel/failure-report";
 export { DEFAULT_CHANNEL_OPTIONS, type AsyncChatOptions } from "./channel/options";
+export { AT_LEAST_ONE, AT_LEAST_ZERO, checkLimit, limitExpectation, limitProblem, type LimitRule } from "./channel/limits";
 export {
   PlaintextAfterStartTlsError,
   TlsUpgradeError,

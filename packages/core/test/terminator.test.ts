@@ -191,10 +191,11 @@ describe("other arguments", () => {
     expect(error.message).toContain('"socket"');
   });
 
-  it("rejects a negative or non-numeric maxLength set on a channel", () => {
+  it("rejects a negative, NaN or non-numeric maxLength set on a channel, as the constructor does", () => {
     const channel = new CallLog("\n");
-    expect(thrown(() => (channel.maxLength = -1))).toBeInstanceOf(TypeError);
-    expect(thrown(() => (channel.maxLength = NaN))).toBeInstanceOf(TypeError);
+    expect(thrown(() => (channel.maxLength = -1))).toBeInstanceOf(RangeError);
+    expect(thrown(() => (channel.maxLength = NaN))).toBeInstanceOf(RangeError);
+    expect(thrown(() => (channel.maxLength = "1" as unknown as number))).toBeInstanceOf(TypeError);
     channel.maxLength = Infinity;
     expect(channel.maxLength).toBe(Infinity);
   });

@@ -1,6 +1,10 @@
 /**
- * Errors of @asynchat/decorators. Each has a stable `code`.
+ * Errors of @asynchat/decorators. Each has a stable `code` and extends
+ * core's `AsyncChatError`, so one `instanceof` catches every error of both
+ * packages.
  */
+
+import { AsyncChatError } from "@asynchat/core";
 
 /** The stable codes of the errors this package raises. */
 export const ProtocolErrorCode = {
@@ -21,33 +25,29 @@ export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof Protocol
  * state. Raised when the class is first instantiated (or described), never
  * mid-connection. Every problem is listed, each as `Class.method: problem`.
  */
-export class ProtocolDefinitionError extends Error {
-  /** Always `ERR_PROTOCOL_DEFINITION`. */
-  readonly code = ProtocolErrorCode.DEFINITION;
+export class ProtocolDefinitionError extends AsyncChatError<typeof ProtocolErrorCode.DEFINITION> {
   /** The class at fault. */
   readonly className: string;
   /** Every problem found, as `Class.method: problem`. */
   readonly problems: readonly string[];
 
   constructor(className: string, problems: readonly string[]) {
-    super(`Protocol class ${className} has ${problems.length === 1 ? "a mistake" : `${problems.length} mistakes`}:\n  ${problems.join("\n  ")}`);
-    this.name = "ProtocolDefinitionError";
+    super(
+      ProtocolErrorCode.DEFINITION,
+      `Protocol class ${className} has ${problems.length === 1 ? "a mistake" : `${problems.length} mistakes`}:\n  ${problems.join("\n  ")}`,
+    );
     this.className = className;
     this.problems = problems;
   }
 }
 
 /** A run-time mistake of one channel's state machine; that channel errors, nothing else. */
-export class ProtocolStateError extends Error {
-  /** Which kind of mistake, one of {@link ProtocolErrorCode}. */
-  readonly code: ProtocolErrorCode;
+export class ProtocolStateError extends AsyncChatError<ProtocolErrorCode> {
   /** The offending value (what the handler returned, or the computed terminator). */
   readonly value: unknown;
 
   constructor(code: ProtocolErrorCode, message: string, value: unknown) {
-    super(message);
-    this.name = "ProtocolStateError";
-    this.code = code;
+    super(code, message);
     this.value = value;
   }
 }

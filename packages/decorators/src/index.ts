@@ -6,7 +6,7 @@
 
 export { Protocol, type FrameRejection, type ProtocolEvents, type ProtocolOptions, type StateChange } from "./protocol";
 export { onBytes, onTerminator } from "./decorators/state-decorators";
-export { onClose, onConnect, onError, onOverflow, type LifecycleDecorator } from "./decorators/lifecycle";
+export { onClose, onConnect, onError, onOverflow, onRejection, type LifecycleDecorator } from "./decorators/lifecycle";
 export type { DualMethodDecorator } from "./decorators/dialect";
 export type { ByteCountSpec, StateOptions, TerminatorSpec } from "./metadata/records";
 export { DEFAULT_MAX_LENGTH, type Budget } from "./machine/compile";

@@ -8,17 +8,21 @@
 import { StringDecoder } from "node:string_decoder";
 import type { Duplex } from "node:stream";
 import {
+  AT_LEAST_ZERO,
   AsyncChat,
   type AsyncChatEvents,
   type AsyncChatOptions,
   BareLineEndingError,
   BudgetExceededError,
+  type BudgetUse,
   CrlfCheck,
   type FrameBudget,
   FrameTooLongError,
   type LineEndingPolicy,
+  checkLimit,
   describeValue,
   findBareLineEndingInFrame,
+  invalidArgType,
   normalizeTerminator,
   publishStateChange,
 } from "@asynchat/core";
@@ -45,6 +49,13 @@ export type ProtocolOptions = AsyncChatOptions;
 /** The errors a frame can be rejected with (reported to `@onOverflow`). */
 export type FrameRejection = FrameTooLongError | BareLineEndingError | BudgetExceededError;
 
+/** A budget started with `startBudget`, and what it has used. */
+interface ChannelBudget extends BudgetUse {
+  readonly name: string;
+  readonly maxBytes: number;
+  readonly maxFrames: number;
+}
+
 const EMPTY = Buffer.alloc(0);
 /** Empty frames (byte counts of 0) one entry may handle in a row before it is taken for a loop. */
 const MAX_EMPTY_FRAMES = 10_000;
@@ -53,18 +64,6 @@ const MAX_EMPTY_FRAMES = 10_000;
 type FastSlices = Buffer & { latin1Slice(start: number, end: number): string };
 /** How much of a read is decoded at once for latin1 states: frames are then string slices of it. */
 const LATIN1_WINDOW = 16 * 1024;
-
-/** A channel-wide setting a Protocol makes per state instead: a TypeError with Node's ERR_INVALID_ARG_VALUE code. */
-function perStateOnly(message: string): TypeError {
-  const error = new TypeError(message);
-  (error as TypeError & { code: string }).code = "ERR_INVALID_ARG_VALUE";
-  return error;
-}
-
-/** The error for a channel-wide `lineEndings: "crlf"` on a Protocol, which checks line endings per state. */
-function crlfPerState(className: string): TypeError {
-  return perStateOnly(`${className}: a Protocol sets lineEndings per state, e.g. @onTerminator("\r\n", { lineEndings: "crlf" }), not for the whole channel`);
-}
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
@@ -107,6 +106,14 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   #state: CompiledState;
   #started = false;
   readonly #channelMaxLength: number | undefined;
+  /** The channel's frameTimeout as constructed: the default of states without their own. */
+  readonly #channelFrameTimeout: number;
+  /** The channel-wide line-ending policy: the default of states that set none. */
+  #channelCrlf: boolean;
+  /** Whether the current state's frames must use CRLF line endings (its own policy, or the channel's). */
+  #crlfNow = false;
+  /** A budget started with startBudget: counts the frames of states without a budget of their own. */
+  #channelBudget: ChannelBudget | null = null;
 
   /** Pieces of the frame under way (buffered states). */
   #parts: Buffer[] = [];
@@ -140,28 +147,55 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   constructor(socket?: Duplex | null, options?: ProtocolOptions) {
     // Compile first: a class with mistakes fails before it touches the socket.
     const machine = compileProtocol(new.target);
-    if (options?.lineEndings === "crlf") throw crlfPerState(machine.className);
     super(socket, options);
     this.#machine = machine;
     this.#state = machine.initial;
     this.#channelMaxLength = options?.maxLength;
+    this.#channelFrameTimeout = this.options.frameTimeout;
+    // The channel-wide policy is the states' default (this class checks frames itself, per state).
+    this.#channelCrlf = this.options.lineEndings === "crlf";
     this.#events().once("close", () => this.#runLifecycle("close"));
   }
 
-  /** Always `"any"` for the channel as a whole: a `Protocol` sets its line-ending policy per state. */
+  /**
+   * The channel-wide line-ending policy: the default of every state that sets
+   * none (`@onTerminator(t, { lineEndings })` wins). Changing it applies to
+   * the current state at once if that state has no policy of its own.
+   */
   override get lineEndings(): LineEndingPolicy {
-    return "any";
+    return this.#channelCrlf ? "crlf" : "any";
   }
 
-  /** Throws for `"crlf"`: use `@onTerminator(t, { lineEndings: "crlf" })` on the states that need it. */
   override set lineEndings(policy: LineEndingPolicy) {
-    if (policy === "crlf") throw crlfPerState(this.#machine.className);
+    // The core's setter validates it and keeps `options` in step; the checks are this class's own.
     super.lineEndings = policy;
+    this.#channelCrlf = policy === "crlf";
+    this.#crlfNow = this.#crlfOf(this.#state);
   }
 
-  /** Throws: a `Protocol` declares its budgets per group of states (`static budgets` and `{ budget }`). */
-  override startBudget(_budget: FrameBudget): void {
-    throw perStateOnly(`${this.#machine.className}: a Protocol declares budgets with static budgets and { budget } on its states, not with startBudget()`);
+  /**
+   * A channel-wide budget over the frames that follow, as on `AsyncChat`:
+   * the default of states without a budget of their own (`{ budget }` on a
+   * state wins). Rejected frames go to {@link handleBudgetExceeded}.
+   */
+  override startBudget(budget: FrameBudget): void {
+    if (typeof budget !== "object" || budget === null) throw invalidArgType("budget", "an object", budget);
+    const name = budget.name ?? "budget";
+    if (typeof name !== "string") throw invalidArgType("budget.name", "a string", name);
+    const maxBytes = checkLimit("budget.maxBytes", budget.maxBytes ?? Infinity, AT_LEAST_ZERO);
+    const maxFrames = checkLimit("budget.maxFrames", budget.maxFrames ?? Infinity, AT_LEAST_ZERO);
+    this.#channelBudget = { name, maxBytes, maxFrames, bytes: 0, frames: 0 };
+  }
+
+  override endBudget(): BudgetUse {
+    const budget = this.#channelBudget;
+    this.#channelBudget = null;
+    return budget === null ? { bytes: 0, frames: 0 } : { bytes: budget.bytes, frames: budget.frames };
+  }
+
+  override get budgetUsed(): BudgetUse | null {
+    const budget = this.#channelBudget;
+    return budget === null ? null : { bytes: budget.bytes, frames: budget.frames };
   }
 
   /** The name of the current state. */
@@ -259,7 +293,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
     if (this.#dropping) return;
     const state = this.#state;
     if (state.stream) {
-      if (state.crlfOnly && !this.#checkPiece(chunk, start, end)) return;
+      if (this.#crlfNow && !this.#checkPiece(chunk, start, end)) return;
       const result = state.handler.call(this, this.#piece(state, chunk, start, end, false), false);
       if (isPromiseLike(result)) this.#wait(result, null);
       return;
@@ -277,7 +311,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
     }
     let result: unknown;
     if (state.stream) {
-      if (state.crlfOnly) {
+      if (this.#crlfNow) {
         if (!this.#checkPiece(chunk, start, end)) {
           // The frame has ended: there is nothing left of it to drop.
           this.#dropping = false;
@@ -296,7 +330,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
       let length: number;
       if (this.#parts.length === 0) {
         length = end - start;
-        if (state.crlfOnly && !this.#checkFrame(chunk, start, end)) return;
+        if (this.#crlfNow && !this.#checkFrame(chunk, start, end)) return;
         frame = state.latin1 ? this.#latin1(chunk, start, end) : state.encoding !== null ? chunk.toString(state.encoding, start, end) : this.view(chunk, start, end);
       } else {
         if (end > start) this.#parts.push(this.view(chunk, start, end));
@@ -304,10 +338,12 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
         const whole = Buffer.concat(this.#parts, length);
         this.#parts = [];
         this.#partsLength = 0;
-        if (state.crlfOnly && !this.#checkFrame(whole, 0, length)) return;
+        if (this.#crlfNow && !this.#checkFrame(whole, 0, length)) return;
         frame = state.encoding !== null ? whole.toString(state.encoding) : whole;
       }
-      if (state.budget >= 0 && !this.#charge(state, length)) return;
+      if (state.budget >= 0) {
+        if (!this.#charge(state, length)) return;
+      } else if (this.#channelBudget !== null && !this.#chargeChannelBudget(this.#channelBudget, length)) return;
       result = state.handler.call(this, frame);
     }
     this.#continue(state, result);
@@ -417,7 +453,8 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
       // The channel's maxLength stands in for the class default, which streamed states do not have.
       const limit = state.ownMaxLength || state.stream || this.#channelMaxLength === undefined ? state.maxLength : this.#channelMaxLength;
       if (this.maxLength !== limit) this.maxLength = limit;
-      const deadline = state.options.frameTimeout ?? this.options.frameTimeout;
+      const deadline = state.options.frameTimeout ?? this.#channelFrameTimeout;
+      this.#crlfNow = this.#crlfOf(state);
       if (this.frameTimeout !== deadline) this.frameTimeout = deadline;
       if (state.kind === "terminator") {
         if (state.normal !== null) this.setNormalTerminator(state.terminator, state.normal);
@@ -548,6 +585,24 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
     if (bad < 0) return true;
     this.#dropping = true;
     this.#rejectAndReport(new BareLineEndingError(bad));
+    return false;
+  }
+
+  /** Whether frames of `state` must use CRLF line endings: its own policy, else the channel's. */
+  #crlfOf(state: CompiledState): boolean {
+    // Byte-count frames are never checked.
+    if (state.kind === "bytes") return false;
+    const own = state.options.lineEndings;
+    return own === undefined ? this.#channelCrlf : own === "crlf";
+  }
+
+  /** Counts a frame of a state without a budget of its own against the channel's (startBudget). */
+  #chargeChannelBudget(budget: ChannelBudget, length: number): boolean {
+    budget.bytes += length;
+    budget.frames++;
+    if (budget.bytes > budget.maxBytes) this.#rejectComplete(new BudgetExceededError(budget.name, "bytes", budget.maxBytes, budget.bytes));
+    else if (budget.frames > budget.maxFrames) this.#rejectComplete(new BudgetExceededError(budget.name, "frames", budget.maxFrames, budget.frames));
+    else return true;
     return false;
   }
 

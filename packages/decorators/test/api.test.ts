@@ -23,6 +23,7 @@ describe("@asynchat/decorators", () => {
         "onConnect",
         "onError",
         "onOverflow",
+        "onRejection",
         "onTerminator",
         "toMermaid",
       ].sort(),

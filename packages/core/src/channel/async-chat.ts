@@ -34,8 +34,13 @@ import { type NormalTerminator, type Terminator, normalizeTerminator } from "../
 import { type BudgetUse, type FrameBudget, type RunningBudget, startRunningBudget } from "./frame-budget";
 import { closeChannel, errorChannel, openChannel } from "./diagnostics";
 import { deliverReport, isExpectedFailure, serverRoute } from "./failure-report";
-import { type AsyncChatOptions, lineEndingPolicy, resolveChannelOptions } from "./options";
+import { FramePolicy } from "./frame-policy";
+import { kDiscardedFrameEnd, kEmit, kFail, kInvokeHandleClose, kLingerExpired, kRejectFrame, kStartHandshake, kSyncReading, kTimedOut } from "./internal";
+import { Outbound } from "./outbound";
+import { checkLimit } from "./limits";
+import { type AsyncChatOptions, CHANNEL_LIMITS, lineEndingPolicy, resolveChannelOptions } from "./options";
 import { type RemotePeer, remotePeerOf } from "../net/remote-peer";
+import { ChannelTimers } from "./timers";
 import { PlaintextAfterStartTlsError, type StartTlsOptions, TlsUpgradeError, upgradeToTls } from "./tls-upgrade";
 
 /** A TLS upgrade under way: queued until the plaintext before it is written, then handshaking. */
@@ -62,12 +67,6 @@ export interface AsyncChatEvents {
   drain: [];
 }
 
-/**
- * What a queued producer counts for against `outputHighWaterMark`: its size is
- * unknown, but a client that pipelines requests for streams without reading
- * must not make the server open any number of them.
- */
-const PRODUCER_WEIGHT = 16 * 1024;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -84,13 +83,6 @@ function toBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** A timeout given to a setter: a number of milliseconds >= 0 (0: none), or a TypeError naming `name`. */
-function checkedTimeout(name: string, milliseconds: number): number {
-  if (typeof milliseconds !== "number" || Number.isNaN(milliseconds) || milliseconds < 0) {
-    throw invalidArgType(name, "a number >= 0", milliseconds);
-  }
-  return milliseconds;
-}
 
 /**
  * A command/response channel: input framed by a terminator, output through a
@@ -112,6 +104,7 @@ function checkedTimeout(name: string, milliseconds: number): number {
  */
 export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends EventEmitter<Events> {
   #socket: Duplex | null = null;
+  /** The options in force: the constructor's, updated by the setters. */
   readonly #options: Required<AsyncChatOptions>;
   readonly #framer: Framer;
 
@@ -133,25 +126,13 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   #matchedFrom: Terminator = null;
   #matchedIndex = -1;
 
-  readonly #out = new OutputFifo();
-  readonly #batch: Array<string | Buffer> = [];
+  readonly #outbound: Outbound;
 
   #state = OPEN;
   /** No more input reaches user code (closing or closed). */
   #inputStopped = false;
   /** The framer is running; pushes wait for the end of the input batch. */
-  #pumping = false;
   #pumpScheduled = false;
-  #flushWanted = false;
-  #flushScheduled = false;
-  /** The socket's buffer is full: waiting for `drain`. */
-  #blocked = false;
-  /** Output was held back; emit `drain` once it has all gone. */
-  #owesDrain = false;
-  /** An async producer's promise is pending. */
-  #awaitingProducer = false;
-  /** Changes when the FIFO is dropped, so a late async producer result is ignored. */
-  #fifoEpoch = 0;
   #socketPaused = false;
   #connected = false;
   #peerEnded = false;
@@ -160,25 +141,11 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   #closeEmitted = false;
 
   #upgrade: PendingUpgrade | null = null;
-  /** initiateSend is running; a nested call is turned into another round. */
-  #sending = false;
-  #sendAgain = false;
   /** The listeners this channel put on its socket, to take them off again on a TLS upgrade. */
   #listeners: Array<[string, (...args: any[]) => void]> = [];
 
-  #idleTimer: NodeJS.Timeout | null = null;
-  #lingerTimer: NodeJS.Timeout | null = null;
-  #frameTimer: NodeJS.Timeout | null = null;
-  #frameTimeout = 0;
-  #idleTimeout = 0;
-  /** The line-ending check of the frame under way, while `lineEndings` is "crlf"; else null. */
-  #crlf: CrlfCheck | null = null;
-  /** A frame rejected by a policy (bare line ending, budget) is being dropped up to its terminator. */
-  #droppingFrame = false;
-  /** The budget started by startBudget, and what it has used; null when none is running. */
-  #budget: RunningBudget | null = null;
-  #framesEnded = 0;
-  #framesEndedAtTimer = -1;
+  readonly #timers: ChannelTimers;
+  readonly #policy: FramePolicy;
   /** Set by the default handleError: the failure being handled reached it (no override took it over). */
   #errorReachedDefault = false;
 
@@ -204,7 +171,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       const channel = this.channel;
       channel.#matchedIndex = matched;
       channel.#matchedFrom = channel.#terminator;
-      channel.#framesEnded++;
+      channel.#timers.framesEnded++;
       channel.handleFrameEnd(chunk, start, end);
       return channel.#mayFrame();
     }
@@ -237,12 +204,13 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    */
   constructor(socket?: Duplex | null, options?: AsyncChatOptions) {
     super();
-    this.#options = resolveChannelOptions(options);
+    // A copy: the setters keep it up to date (the defaults object is shared and frozen).
+    this.#options = { ...resolveChannelOptions(options) };
     this.#framer = new Framer(new AsyncChat.#Sink(this));
     this.#framer.maxLength = this.#options.maxLength;
-    this.#frameTimeout = this.#options.frameTimeout;
-    this.#idleTimeout = this.#options.idleTimeout;
-    if (this.#options.lineEndings === "crlf") this.#crlf = new CrlfCheck();
+    this.#timers = new ChannelTimers(this, this.#options.idleTimeout, this.#options.frameTimeout, this.#options.closeTimeout);
+    this.#outbound = new Outbound(this, this.#timers);
+    this.#policy = new FramePolicy(this, this.#options.lineEndings);
     // Subclasses written asynchat-style get asynchat's exact collectIncomingData pieces;
     // those that take ranges themselves (Protocol) get them without the copy that costs.
     this.#framer.coalesceHeld = this.handleFrameData === AsyncChat.prototype.handleFrameData;
@@ -279,7 +247,12 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     return this.#peer;
   }
 
-  /** The options in force, defaults filled in. */
+  /**
+   * The options in force, defaults filled in: what the constructor was given,
+   * kept up to date by the setters (`maxLength`, `frameTimeout`,
+   * `idleTimeout`, `lineEndings`), so it also shows a server's `idleTimeout`.
+   * Read-only: change a limit through its setter.
+   */
   get options(): Readonly<Required<AsyncChatOptions>> {
     return this.#options;
   }
@@ -304,10 +277,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   }
 
   set maxLength(limit: number) {
-    if (typeof limit !== "number" || Number.isNaN(limit) || limit < 0) {
-      throw invalidArgType("maxLength", "a number >= 0 or Infinity", limit);
-    }
-    this.#framer.maxLength = limit;
+    this.#framer.maxLength = this.#options.maxLength = checkLimit("maxLength", limit, CHANNEL_LIMITS.maxLength);
   }
 
   /**
@@ -317,15 +287,13 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * protocol state; a change restarts the deadline of a frame under way.
    */
   get frameTimeout(): number {
-    return this.#frameTimeout;
+    return this.#timers.frameTimeout;
   }
 
   set frameTimeout(milliseconds: number) {
-    if (checkedTimeout("frameTimeout", milliseconds) === this.#frameTimeout) return;
-    this.#frameTimeout = milliseconds;
-    if (this.#frameTimer !== null) clearTimeout(this.#frameTimer);
-    this.#frameTimer = null;
-    if (!this.#pumping) this.#updateFrameTimer();
+    if (checkLimit("frameTimeout", milliseconds, CHANNEL_LIMITS.frameTimeout) === this.#timers.frameTimeout) return;
+    this.#timers.setFrameTimeout((this.#options.frameTimeout = milliseconds));
+    if (!this.#outbound.pumping) this.#updateFrameTimer();
   }
 
   /**
@@ -334,15 +302,12 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * May be changed at any time; a change starts the wait afresh.
    */
   get idleTimeout(): number {
-    return this.#idleTimeout;
+    return this.#timers.idleTimeout;
   }
 
   set idleTimeout(milliseconds: number) {
-    if (checkedTimeout("idleTimeout", milliseconds) === this.#idleTimeout) return;
-    this.#idleTimeout = milliseconds;
-    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
-    this.#idleTimer = null;
-    if (this.#socket !== null && this.#state !== CLOSED) this.#startIdleTimer();
+    if (checkLimit("idleTimeout", milliseconds, CHANNEL_LIMITS.idleTimeout) === this.#timers.idleTimeout) return;
+    this.#timers.setIdleTimeout((this.#options.idleTimeout = milliseconds), this.#socket !== null && this.#state !== CLOSED);
   }
 
   /**
@@ -352,12 +317,13 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * `"crlf"` for SMTP's DATA); a change applies to the bytes framed after it.
    */
   get lineEndings(): LineEndingPolicy {
-    return this.#crlf === null ? "any" : "crlf";
+    return this.#policy.lineEndings;
   }
 
   set lineEndings(policy: LineEndingPolicy) {
     if (lineEndingPolicy(policy, "lineEndings") === this.lineEndings) return;
-    this.#crlf = policy === "crlf" ? new CrlfCheck() : null;
+    this.#options.lineEndings = policy;
+    this.#policy.lineEndings = policy;
   }
 
   /**
@@ -371,25 +337,22 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * states instead: `static budgets` and `{ budget }`.)
    */
   startBudget(budget: FrameBudget): void {
-    this.#budget = startRunningBudget(budget);
+    this.#policy.startBudget(budget);
   }
 
   /** Ends the running budget; returns what it used (zeros if none was running). */
   endBudget(): BudgetUse {
-    const budget = this.#budget;
-    this.#budget = null;
-    return budget === null ? { bytes: 0, frames: 0 } : { bytes: budget.bytes, frames: budget.frames };
+    return this.#policy.endBudget();
   }
 
   /** What the running budget has used so far, or null if none is running. */
   get budgetUsed(): BudgetUse | null {
-    const budget = this.#budget;
-    return budget === null ? null : { bytes: budget.bytes, frames: budget.frames };
+    return this.#policy.budgetUsed;
   }
 
   /** Bytes of output queued in the FIFO and in the socket (producers not yet asked are not counted). */
   get queuedOutput(): number {
-    return this.#out.bytes + (this.#socket?.writableLength ?? 0);
+    return this.#outbound.queuedBytes;
   }
 
   /** Bytes received and not yet framed (waiting while reading is paused). */
@@ -425,7 +388,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    */
   protected handleFrameData(chunk: Buffer, start: number, end: number): void {
     // The policies (line endings, budget) cost one test per piece when none is in force.
-    if ((this.#crlf !== null || this.#budget !== null || this.#droppingFrame) && !this.#pieceAccepted(chunk, start, end)) return;
+    if (this.#policy.active && !this.#policy.acceptPiece(chunk, start, end, this.#endsLines())) return;
     if (this.#terminatorKind === "count") this.#collectCounted(chunk, start, end, this.#framer.remaining + (end - start));
     else this.collectIncomingData(this.view(chunk, start, end));
   }
@@ -478,68 +441,6 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     return kind === "sequence" || kind === "any";
   }
 
-  /**
-   * With a line-ending policy or a budget in force: whether a piece of the
-   * frame may go on to `collectIncomingData`. A bare CR or LF, or bytes past
-   * the budget, reject the frame, and the rest of it is dropped.
-   */
-  #pieceAccepted(chunk: Buffer, start: number, end: number): boolean {
-    if (this.#droppingFrame) return false;
-    if (this.#crlf !== null && this.#endsLines()) {
-      const bad = this.#crlf.piece(chunk, start, end);
-      if (bad >= 0) {
-        this.#droppingFrame = true;
-        this.#rejectBadLine(bad);
-        return false;
-      }
-    }
-    const budget = this.#budget;
-    if (budget !== null) {
-      budget.bytes += end - start;
-      if (budget.bytes > budget.maxBytes) {
-        this.#droppingFrame = true;
-        this.#rejectOverBudget(budget, "bytes");
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** The end of a frame under a policy: whether it is delivered (`foundTerminator`), or was rejected and dropped. */
-  #frameEndAccepted(chunk: Buffer, start: number, end: number): boolean {
-    if (!this.#droppingFrame) {
-      if (this.#crlf !== null && this.#endsLines()) {
-        const check = this.#crlf;
-        let bad = check.piece(chunk, start, end);
-        if (bad < 0) bad = check.end();
-        if (bad >= 0) this.#rejectBadLine(bad);
-        else if (this.#chargeFrameEnd(end - start)) return true;
-      } else if (this.#chargeFrameEnd(end - start)) return true;
-    }
-    this.#droppingFrame = false;
-    this.#crlf?.reset();
-    if (!this.#inputStopped) this.handleDiscardedFrameEnd();
-    return false;
-  }
-
-  /** Counts a frame's last piece and the frame itself against the budget (if any); false if that rejected it. */
-  #chargeFrameEnd(length: number): boolean {
-    const budget = this.#budget;
-    if (budget === null) return true;
-    budget.bytes += length;
-    budget.frames++;
-    if (budget.bytes > budget.maxBytes) this.#rejectOverBudget(budget, "bytes");
-    else if (budget.frames > budget.maxFrames) this.#rejectOverBudget(budget, "frames");
-    else return true;
-    return false;
-  }
-
-  #rejectOverBudget(budget: RunningBudget, resource: "bytes" | "frames"): void {
-    this.#dropKept();
-    const limit = resource === "bytes" ? budget.maxBytes : budget.maxFrames;
-    this.#rejectFrame(new BudgetExceededError(budget.name, resource, limit, resource === "bytes" ? budget.bytes : budget.frames), this.handleBudgetExceeded);
-  }
-
   /** What was kept of a rejected frame for getData goes with it. */
   #dropKept(): void {
     this.#kept = null;
@@ -547,9 +448,15 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#keptLength = 0;
   }
 
-  #rejectBadLine(offset: number): void {
+  /** @internal For the frame policy: see {@link kRejectFrame}. */
+  [kRejectFrame](error: BareLineEndingError | BudgetExceededError): void {
     this.#dropKept();
-    this.#rejectFrame(new BareLineEndingError(offset), this.handleBareLineEnding);
+    this.#rejectByKind(error);
+  }
+
+  /** @internal For the frame policy: see {@link kDiscardedFrameEnd}. */
+  [kDiscardedFrameEnd](): void {
+    if (!this.#inputStopped) this.handleDiscardedFrameEnd();
   }
 
   /**
@@ -572,7 +479,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * then `foundTerminator`.
    */
   protected handleFrameEnd(chunk: Buffer, start: number, end: number): void {
-    if ((this.#crlf !== null || this.#budget !== null || this.#droppingFrame) && !this.#frameEndAccepted(chunk, start, end)) return;
+    if (this.#policy.active && !this.#policy.acceptEnd(chunk, start, end, this.#endsLines())) return;
     if (end > start) {
       if (this.#terminatorKind === "count" && this.#matchedIndex < 0) this.#collectCounted(chunk, start, end, end - start);
       else this.collectIncomingData(this.view(chunk, start, end));
@@ -638,7 +545,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   #afterTerminatorChange(): void {
     // Bytes held back for the old terminator are input again: frame them soon.
-    if (!this.#pumping && this.#framer.pendingBytes > 0) this.#schedulePump();
+    if (!this.#outbound.pumping && this.#framer.pendingBytes > 0) this.#schedulePump();
   }
 
   /**
@@ -676,9 +583,9 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       this.#upgrade.late.push(Buffer.from(data));
       return;
     }
-    if (this.#idleTimer !== null) this.#idleTimer.refresh();
+    this.#timers.refreshIdle();
     this.#framer.feed(toBuffer(data));
-    if (this.#pumping) return;
+    if (this.#outbound.pumping) return;
     this.#pump();
     const waiting = this.#framer.pendingBytes;
     if (waiting > this.#options.maxBufferedInput) {
@@ -703,7 +610,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * your `readable()` changes.
    */
   updateReading(): void {
-    if (this.#pumping) return;
+    if (this.#outbound.pumping) return;
     if (this.#framer.pendingBytes > 0 && this.#mayFrame()) this.#pump();
     else {
       this.#syncSocketReading();
@@ -730,8 +637,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       return;
     }
     if (item.length === 0) return;
-    this.#out.pushData(item);
-    this.#scheduleFlush();
+    this.#outbound.pushData(item);
   }
 
   /**
@@ -747,8 +653,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       source.discard?.();
       return;
     }
-    this.#out.pushItem(source);
-    this.#scheduleFlush();
+    this.#outbound.pushItem(source);
   }
 
   /**
@@ -760,30 +665,49 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     if (this.#state !== OPEN) return;
     this.#state = CLOSING;
     this.#inputStopped = true;
-    this.#out.pushItem(CLOSE_MARKER);
-    this.#scheduleFlush();
-    this.#updateLingerTimer();
+    this.#outbound.pushItem(CLOSE_MARKER);
+    this.#outbound.startClosing();
   }
 
-  /**
-   * A closing channel whose peer takes none of its output for `closeTimeout`
-   * ms is destroyed: a client that never reads cannot keep it open. The
-   * timer runs only while the socket is full; a `drain` stops it.
-   */
-  #updateLingerTimer(): void {
-    const waiting = this.#state === CLOSING && this.#blocked;
-    if (!waiting) {
-      if (this.#lingerTimer !== null) clearTimeout(this.#lingerTimer);
-      this.#lingerTimer = null;
-      return;
-    }
-    const limit = this.#options.closeTimeout;
-    if (this.#lingerTimer !== null || !Number.isFinite(limit)) return;
-    this.#lingerTimer = setTimeout(() => {
-      this.#lingerTimer = null;
-      if (this.#state === CLOSING) this.destroy();
-    }, limit);
-    this.#lingerTimer.unref();
+  /** @internal The linger deadline passed (see {@link ChannelTimers.updateLinger}). */
+  [kLingerExpired](): void {
+    if (this.#state === CLOSING) this.destroy();
+  }
+
+  /** No TLS upgrade is under way any more: output moves again. */
+  #endUpgrade(): void {
+    this.#upgrade = null;
+    this.#outbound.handshaking = false;
+  }
+
+  /** @internal For the parts: see {@link kFail}. */
+  [kFail](error: unknown): void {
+    this.#fail(error);
+  }
+
+  /** @internal For the parts: see {@link kInvokeHandleClose}. */
+  [kInvokeHandleClose](): void {
+    this.#invokeHandleClose();
+  }
+
+  /** @internal For the parts: see {@link kStartHandshake}. */
+  [kStartHandshake](socket: Duplex): void {
+    this.#handshake(socket);
+  }
+
+  /** @internal For the parts: see {@link kEmit}. */
+  [kEmit](event: "drain"): void {
+    this.#emit(event);
+  }
+
+  /** @internal For the parts: see {@link kSyncReading}. */
+  [kSyncReading](): void {
+    this.#syncSocketReading();
+  }
+
+  /** @internal A deadline of {@link ChannelTimers} passed. */
+  [kTimedOut](error: ChannelTimeoutError): void {
+    if (this.#state !== CLOSED) this.#fail(error);
   }
 
   /**
@@ -795,15 +719,9 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#framer.reset();
     this.#dropKept();
     // The frame under way is gone: so is its line-ending check or its rejection.
-    this.#droppingFrame = false;
-    this.#crlf?.reset();
-    for (const producer of this.#out.clear()) producer.discard?.();
-    this.#fifoEpoch++;
-    this.#awaitingProducer = false;
-    if (this.#state === CLOSING) {
-      this.#out.pushItem(CLOSE_MARKER);
-      this.#scheduleFlush();
-    }
+    this.#policy.reset();
+    this.#outbound.clear();
+    if (this.#state === CLOSING) this.#outbound.pushItem(CLOSE_MARKER);
   }
 
   /**
@@ -811,7 +729,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * moved only while it returns true. Default: the FIFO is not empty.
    */
   writable(): boolean {
-    return this.#out.length > 0;
+    return this.#outbound.pending;
   }
 
   /**
@@ -828,62 +746,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * Producers are asked for more only while the socket has room.
    */
   initiateSend(): void {
-    this.#flushScheduled = false;
-    this.#flushWanted = false;
-    // A producer or hook that asks for a send while one is running (say, more() calling
-    // updateReading()) gets it after the running one, which still owns the FIFO's head.
-    if (this.#sending) {
-      this.#sendAgain = true;
-      return;
-    }
-    this.#sending = true;
-    try {
-      do {
-        this.#sendAgain = false;
-        this.#send();
-      } while (this.#sendAgain);
-    } finally {
-      this.#sending = false;
-    }
-  }
-
-  #send(): void {
-    const socket = this.#socket;
-    if (socket === null || this.#state === CLOSED || this.#blocked) return;
-    if (this.#upgrade !== null && this.#upgrade.phase === "handshake") return;
-    const out = this.#out;
-    const batch = this.#batch;
-    const room = socket.writableHighWaterMark;
-    while (this.writable() && !this.#awaitingProducer) {
-      let batchBytes = 0;
-      while (socket.writableLength + batchBytes < room) {
-        const piece = this.refillBuffer();
-        if (piece === null) break;
-        batch.push(piece);
-        batchBytes += piece.length;
-      }
-      if (!this.#writeBatch(socket)) {
-        this.#blocked = true;
-        this.#owesDrain = true;
-        this.#updateLingerTimer();
-        return;
-      }
-      if (out.peek() === CLOSE_MARKER && !this.#awaitingProducer) {
-        out.shift();
-        this.#invokeHandleClose();
-        return;
-      }
-      if (out.peek() === STARTTLS_MARKER && !this.#awaitingProducer) {
-        out.shift();
-        this.#handshake(socket);
-        return;
-      }
-      if (batchBytes === 0) break;
-    }
-    if (this.#owesDrain && out.length === 0) {
-      this.#owesDrain = false;
-      this.#emit("drain");
-    }
+    this.#outbound.initiateSend();
   }
 
   /**
@@ -894,35 +757,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * answered with a Promise (its piece is written when it settles).
    */
   refillBuffer(): string | Buffer | null {
-    const out = this.#out;
-    for (;;) {
-      const head = out.peek();
-      if (head === undefined || typeof head === "symbol") return null;
-      if (typeof head === "string" || Buffer.isBuffer(head)) {
-        out.shift();
-        return head;
-      }
-      if (this.#awaitingProducer) return null;
-      let piece: ProducerChunk | Promise<ProducerChunk>;
-      try {
-        piece = head.more();
-      } catch (error) {
-        out.shift();
-        this.#producerFailed(new ProducerError("A producer's more() threw", error));
-        return null;
-      }
-      if (typeof piece === "object" && piece !== null && typeof (piece as Promise<unknown>).then === "function") {
-        this.#awaitProducer(head, piece as Promise<ProducerChunk>);
-        return null;
-      }
-      const checked = this.#checkPiece(piece);
-      if (checked === null) return null;
-      if (checked.length === 0) {
-        out.shift();
-        continue;
-      }
-      return checked;
-    }
+    return this.#outbound.refill();
   }
 
   // ---------------------------------------------------------------- life-cycle
@@ -1030,6 +865,10 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * drops the rest of the frame.
    */
   protected rejectFrame(error: FrameTooLongError | BareLineEndingError | BudgetExceededError): void {
+    this.#rejectByKind(error);
+  }
+
+  #rejectByKind(error: FrameTooLongError | BareLineEndingError | BudgetExceededError): void {
     if (error instanceof FrameTooLongError) this.#rejectFrame(error, this.handleFrameTooLong);
     else if (error instanceof BareLineEndingError) this.#rejectFrame(error, this.handleBareLineEnding);
     else this.#rejectFrame(error, this.handleBudgetExceeded);
@@ -1055,7 +894,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    */
   close(): void {
     if (this.#state === CLOSED) return;
-    this.#writeLastWords();
+    this.#outbound.writeLastWords();
     this.#shutDown();
     const socket = this.#socket;
     if (socket === null) {
@@ -1078,18 +917,6 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       clearTimeout(timer);
       socket.destroy();
     });
-  }
-
-  /** Writes the pushed data at the head of the FIFO, if the socket can still take it. */
-  #writeLastWords(): void {
-    const socket = this.#socket;
-    if (socket === null || !socket.writable || (this.#upgrade !== null && this.#upgrade.phase === "handshake")) return;
-    const batch = this.#batch;
-    for (let head = this.#out.peek(); typeof head === "string" || Buffer.isBuffer(head); head = this.#out.peek()) {
-      batch.push(head);
-      this.#out.shift();
-    }
-    this.#writeBatch(socket);
   }
 
   /** Closes the channel at once: the socket is destroyed without flushing. Idempotent. */
@@ -1125,14 +952,14 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#state = CLOSED;
     this.#inputStopped = true;
     this.#framer.reset();
-    for (const producer of this.#out.clear()) producer.discard?.();
-    this.#fifoEpoch++;
-    this.#stopTimers();
+    this.#outbound.closed = true;
+    this.#outbound.clear();
+    this.#timers.stop();
     // A TLS upgrade that had not got to its handshake will never start: settle its promise.
     // (Once the handshake runs, its own failure path settles it; a second reject is a no-op.)
     const upgrade = this.#upgrade;
     if (upgrade !== null) {
-      this.#upgrade = null;
+      this.#endUpgrade();
       upgrade.reject(new TlsUpgradeError("TLS upgrade failed: the channel closed before the handshake finished"));
     }
   }
@@ -1143,7 +970,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     }
     this.#socket = socket;
     this.#socketPaused = false;
-    this.#blocked = false;
+    this.#outbound.bind(socket);
     this.#listen(socket, "data", (data: Buffer | string) => {
       if (!this.#connected) this.#onConnected();
       this.handleRead(typeof data === "string" ? Buffer.from(data) : data);
@@ -1153,9 +980,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#listen(socket, "error", (error: Error) => this.#fail(error, true));
     this.#listen(socket, "close", () => this.#onSocketClose());
     this.#listen(socket, "drain", () => {
-      this.#blocked = false;
-      this.#updateLingerTimer();
-      if (this.#idleTimer !== null) this.#idleTimer.refresh();
+      this.#outbound.drained();
+      this.#timers.refreshIdle();
       this.handleWrite();
       this.updateReading();
     });
@@ -1163,7 +989,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     const connecting = (socket as Duplex & { connecting?: boolean }).connecting === true;
     if (connecting) this.#listen(socket, "connect", () => this.#onConnected());
     else queueMicrotask(() => this.#onConnected());
-    this.#startTimers();
+    this.#timers.startIdle();
   }
 
   #listen(socket: Duplex, event: string, listener: (...args: any[]) => void): void {
@@ -1200,8 +1026,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       this.#upgrade = { options, phase: "queued", early: this.#framer.takeUnframed(), late: [], resolve, reject };
       socket.pause();
       this.#socketPaused = true;
-      this.#out.pushItem(STARTTLS_MARKER);
-      this.#scheduleFlush();
+      this.#outbound.pushItem(STARTTLS_MARKER);
     });
     // A failure is also reported through handleError and the error event: a caller that does not
     // await the promise must not get an unhandled rejection.
@@ -1213,12 +1038,13 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   #handshake(socket: Duplex): void {
     const upgrade = this.#upgrade!;
     upgrade.phase = "handshake";
+    this.#outbound.handshaking = true;
     socket.write(Buffer.alloc(0), () => {
       if (this.#upgrade !== upgrade || this.#state === CLOSED) return;
       const policy = upgrade.options.plaintextLeftover ?? "reject";
       const earlyBytes = upgrade.early.reduce((n, b) => n + b.length, 0);
       if (earlyBytes > 0 && policy === "reject") {
-        this.#upgrade = null;
+        this.#endUpgrade();
         const error = new PlaintextAfterStartTlsError(earlyBytes);
         upgrade.reject(error);
         this.#fail(error);
@@ -1232,7 +1058,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       try {
         upgraded = upgradeToTls(socket, replay, upgrade.options);
       } catch (error) {
-        this.#upgrade = null;
+        this.#endUpgrade();
         const failure = new TlsUpgradeError(`TLS upgrade failed: ${(error as Error).message}`, error);
         upgrade.reject(failure);
         this.#bind(socket, true);
@@ -1240,6 +1066,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
         return;
       }
       this.#socket = upgraded.socket;
+      this.#outbound.socket = upgraded.socket;
       // Until the handshake is done the TLS socket has none of the channel's listeners: a channel
       // closed meanwhile (close(), a timeout) learns here that its socket is gone.
       upgraded.socket.once("close", () => {
@@ -1247,7 +1074,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       });
       upgraded.ready.then(
         (tlsSocket) => {
-          this.#upgrade = null;
+          this.#endUpgrade();
           if (this.#state === CLOSED) {
             tlsSocket.destroy();
             if ((tlsSocket as Duplex & { closed?: boolean }).closed) this.#emitClose();
@@ -1259,7 +1086,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
           this.updateReading();
         },
         (error: Error) => {
-          this.#upgrade = null;
+          this.#endUpgrade();
           upgrade.reject(error);
           if (this.#state === CLOSED) {
             if ((upgraded.socket as Duplex & { closed?: boolean }).closed) this.#emitClose();
@@ -1301,21 +1128,21 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   /** The end of input is handled once all input before it has been framed. */
   #checkInputEnd(): void {
-    if (!this.#peerEnded || this.#inputEndHandled || this.#pumping) return;
+    if (!this.#peerEnded || this.#inputEndHandled || this.#outbound.pumping) return;
     if (this.#state === OPEN && this.#framer.pendingBytes > 0) return;
     this.#inputEndHandled = true;
     if (this.#state !== OPEN) return;
     try {
       const deliver = this.#options.deliverPartialFrameAtEnd;
-      this.#pumping = true;
+      this.#outbound.pumping = true;
       let partial: number;
       try {
         partial = this.#framer.finish(deliver);
       } finally {
-        this.#pumping = false;
+        this.#outbound.pumping = false;
       }
       if (partial > 0 && !deliver) this.#emitError(new IncompleteFrameError(partial));
-      if (this.#flushWanted) this.#scheduleFlush();
+      if (this.#outbound.flushWanted) this.#outbound.scheduleFlush();
       if (this.#state === OPEN) this.handleEndOfInput();
     } catch (error) {
       this.#fail(error);
@@ -1397,21 +1224,19 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * and would have been written already had the input come in smaller reads.
    */
   #flushDeferred(): void {
-    if (this.#pumping && this.#flushWanted && this.#state === OPEN) this.handleWrite();
+    if (this.#outbound.pumping && this.#outbound.flushWanted && this.#state === OPEN) this.handleWrite();
   }
 
   /** May another frame be delivered now? */
   #mayFrame(): boolean {
     if (this.#inputStopped || this.#upgrade !== null) return false;
-    const queued = this.#out.bytes + this.#out.producers * PRODUCER_WEIGHT;
-    const out = this.#blocked ? queued + (this.#socket?.writableLength ?? 0) : queued;
-    return out < this.#options.outputHighWaterMark && this.readable();
+    return !this.#outbound.full(this.#options.outputHighWaterMark) && this.readable();
   }
 
   /** Frames pending input, then sends what the callbacks pushed as one batch. */
   #pump(): void {
-    if (this.#pumping) return;
-    this.#pumping = true;
+    if (this.#outbound.pumping) return;
+    this.#outbound.pumping = true;
     this.#pumpScheduled = false;
     try {
       for (;;) {
@@ -1424,12 +1249,12 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
         }
       }
     } finally {
-      this.#pumping = false;
+      this.#outbound.pumping = false;
       // An idle channel must not keep its last read alive through the view cache.
       this.#viewChunk = null;
       this.#viewBuffer = null;
     }
-    if (this.#flushWanted) this.handleWrite();
+    if (this.#outbound.flushWanted) this.handleWrite();
     // Framing may have stopped only because this batch's replies passed the output
     // high-water mark; if the socket took them at once, no drain will come to resume it.
     if (this.#framer.pendingBytes > 0 && this.#mayFrame()) this.#schedulePump();
@@ -1463,148 +1288,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     }
   }
 
-  #scheduleFlush(): void {
-    if (this.#pumping) {
-      this.#flushWanted = true;
-      return;
-    }
-    if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
-    queueMicrotask(() => {
-      if (!this.#flushScheduled) return;
-      try {
-        this.handleWrite();
-      } catch (error) {
-        this.#fail(error);
-      }
-      this.#syncSocketReading();
-    });
-  }
-
-  /** Writes the batch (one write, or corked writes); returns false if the socket is now full. */
-  #writeBatch(socket: Duplex): boolean {
-    const batch = this.#batch;
-    const n = batch.length;
-    if (n === 0) return socket.writableLength < socket.writableHighWaterMark;
-    let ok = true;
-    if (!socket.writable) {
-      batch.length = 0;
-      return true;
-    }
-    if (n === 1) ok = socket.write(batch[0]!);
-    else {
-      socket.cork();
-      for (let i = 0; i < n; i++) ok = socket.write(batch[i]!);
-      socket.uncork();
-    }
-    batch.length = 0;
-    if (this.#idleTimer !== null) this.#idleTimer.refresh();
-    return ok;
-  }
-
-  /**
-   * A producer failed. Output taken from the FIFO ahead of it but not yet written
-   * was queued before it: send it first, then fail. Output queued behind it is
-   * dropped first: close() writes the data at the head of the FIFO as last words,
-   * and it would follow the failed producer's truncated output as if complete.
-   * Markers (closeWhenDone, startTls) stay; a reply pushed by handleError still leaves.
-   */
-  #producerFailed(error: ProducerError): void {
-    if (this.#socket !== null && this.#batch.length > 0) this.#writeBatch(this.#socket);
-    const markers: OutputMarker[] = [];
-    for (let item = this.#out.shift(); item !== undefined; item = this.#out.shift()) {
-      if (typeof item === "symbol") markers.push(item);
-      else if (typeof item === "object" && !Buffer.isBuffer(item)) item.discard?.();
-    }
-    for (const marker of markers) this.#out.pushItem(marker);
-    this.#fail(error);
-  }
-
-  #checkPiece(piece: unknown): string | Buffer | null {
-    if (typeof piece === "string") return piece;
-    if (piece instanceof Uint8Array) return toBuffer(piece);
-    this.#out.shift();
-    this.#producerFailed(new ProducerError(`A producer's more() returned ${typeof piece}, not a string or bytes`));
-    return null;
-  }
-
-  #awaitProducer(producer: Producer, pending: Promise<ProducerChunk>): void {
-    this.#awaitingProducer = true;
-    const epoch = this.#fifoEpoch;
-    pending.then(
-      (piece) => {
-        if (epoch !== this.#fifoEpoch || this.#state === CLOSED) return;
-        this.#awaitingProducer = false;
-        if (this.#out.peek() !== producer) return;
-        const checked = this.#checkPiece(piece);
-        if (checked === null) return;
-        if (isEmptyChunk(checked)) this.#out.shift();
-        else if (this.#socket !== null) {
-          this.#batch.push(checked);
-          if (!this.#writeBatch(this.#socket)) {
-            this.#blocked = true;
-            this.#owesDrain = true;
-            return;
-          }
-        }
-        this.handleWrite();
-      },
-      (error: unknown) => {
-        if (epoch !== this.#fifoEpoch || this.#state === CLOSED) return;
-        this.#awaitingProducer = false;
-        this.#out.shift();
-        this.#producerFailed(new ProducerError("A producer's more() rejected", error));
-      },
-    );
-  }
-
-  #startTimers(): void {
-    this.#startIdleTimer();
-  }
-
-  #startIdleTimer(): void {
-    const idle = this.#idleTimeout;
-    if (idle > 0 && Number.isFinite(idle)) {
-      this.#idleTimer = setTimeout(() => {
-        this.#idleTimer = null;
-        if (this.#state !== CLOSED) this.#fail(new ChannelTimeoutError(ErrorCode.IDLE_TIMEOUT, idle));
-      }, idle);
-      this.#idleTimer.unref();
-    }
-  }
-
   /** Starts the frame timer when a frame is under way, stops it when none is. */
   #updateFrameTimer(): void {
-    const limit = this.#frameTimeout;
-    if (!(limit > 0) || !Number.isFinite(limit) || this.#state === CLOSED) {
-      if (this.#frameTimer !== null) clearTimeout(this.#frameTimer);
-      this.#frameTimer = null;
-      return;
-    }
-    if (!this.#framer.frameInProgress) {
-      if (this.#frameTimer !== null) {
-        clearTimeout(this.#frameTimer);
-        this.#frameTimer = null;
-      }
-      return;
-    }
-    // A frame that started after the timed one ended gets a fresh timer.
-    if (this.#frameTimer !== null && this.#framesEndedAtTimer === this.#framesEnded) return;
-    if (this.#frameTimer !== null) clearTimeout(this.#frameTimer);
-    this.#framesEndedAtTimer = this.#framesEnded;
-    this.#frameTimer = setTimeout(() => {
-      this.#frameTimer = null;
-      if (this.#state !== CLOSED) this.#fail(new ChannelTimeoutError(ErrorCode.FRAME_TIMEOUT, limit));
-    }, limit);
-    this.#frameTimer.unref();
-  }
-
-  #stopTimers(): void {
-    if (this.#lingerTimer !== null) clearTimeout(this.#lingerTimer);
-    this.#lingerTimer = null;
-    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
-    if (this.#frameTimer !== null) clearTimeout(this.#frameTimer);
-    this.#idleTimer = null;
-    this.#frameTimer = null;
+    this.#timers.updateFrame(this.#state !== CLOSED && this.#framer.frameInProgress);
   }
 }

@@ -4,7 +4,8 @@
  * per-frame `maxLength`. A channel runs at most one at a time.
  */
 
-import { invalidArgType, invalidArgValue } from "../errors";
+import { invalidArgType } from "../errors";
+import { AT_LEAST_ZERO, checkLimit } from "./limits";
 
 /** The limits of a budget, for `AsyncChat.startBudget`. */
 export interface FrameBudget {
@@ -32,12 +33,7 @@ export interface RunningBudget extends BudgetUse {
 }
 
 function limitOf(budget: FrameBudget, key: "maxBytes" | "maxFrames"): number {
-  const value = budget[key] ?? Infinity;
-  if (typeof value !== "number") throw invalidArgType(`budget.${key}`, "a number", value);
-  if (Number.isNaN(value) || value < 0 || (Number.isFinite(value) && !Number.isInteger(value))) {
-    throw invalidArgValue(`budget.${key}`, "must be an integer >= 0 or Infinity", value);
-  }
-  return value;
+  return checkLimit(`budget.${key}`, budget[key] ?? Infinity, AT_LEAST_ZERO);
 }
 
 /** Validates `budget` and returns it running, with nothing used yet. */

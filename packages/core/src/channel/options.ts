@@ -2,8 +2,9 @@
  * Options of a channel, their defaults and their validation.
  */
 
-import { invalidArgType, invalidArgValue } from "../errors";
+import { invalidArgType } from "../errors";
 import type { LineEndingPolicy } from "../framing/line-endings";
+import { AT_LEAST_ONE, AT_LEAST_ZERO, type LimitRule, checkLimit } from "./limits";
 
 /** Options accepted by `new AsyncChat(socket, options)`. Every limit has a finite default. */
 export interface AsyncChatOptions {
@@ -72,13 +73,18 @@ export const DEFAULT_CHANNEL_OPTIONS: Readonly<Required<AsyncChatOptions>> = Obj
   closeTimeout: 5000,
 });
 
-function limit(options: AsyncChatOptions, key: keyof AsyncChatOptions, min: number): number {
-  const value = options[key] ?? DEFAULT_CHANNEL_OPTIONS[key];
-  if (typeof value !== "number") throw invalidArgType(`options.${key}`, "a number", value);
-  if (Number.isNaN(value) || value < min || (Number.isFinite(value) && !Number.isInteger(value))) {
-    throw invalidArgValue(`options.${key}`, `must be an integer >= ${min} or Infinity`, value);
-  }
-  return value;
+/** What each numeric option accepts; the channel's setters check against the same rules. */
+export const CHANNEL_LIMITS = Object.freeze({
+  maxLength: AT_LEAST_ZERO,
+  outputHighWaterMark: AT_LEAST_ONE,
+  maxBufferedInput: AT_LEAST_ONE,
+  idleTimeout: AT_LEAST_ZERO,
+  frameTimeout: AT_LEAST_ZERO,
+  closeTimeout: AT_LEAST_ZERO,
+} satisfies Record<string, LimitRule>);
+
+function limit(options: AsyncChatOptions, key: keyof typeof CHANNEL_LIMITS): number {
+  return checkLimit(`options.${key}`, options[key] ?? DEFAULT_CHANNEL_OPTIONS[key], CHANNEL_LIMITS[key]);
 }
 
 /** Checks a line-ending policy (`"any"` or `"crlf"`); throws a TypeError naming `name` otherwise. */
@@ -94,13 +100,13 @@ export function resolveChannelOptions(options: AsyncChatOptions | undefined): Re
   const deliver = options.deliverPartialFrameAtEnd ?? false;
   if (typeof deliver !== "boolean") throw invalidArgType("options.deliverPartialFrameAtEnd", "a boolean", deliver);
   return {
-    maxLength: limit(options, "maxLength", 0),
-    outputHighWaterMark: limit(options, "outputHighWaterMark", 1),
-    maxBufferedInput: limit(options, "maxBufferedInput", 1),
-    idleTimeout: limit(options, "idleTimeout", 0),
-    frameTimeout: limit(options, "frameTimeout", 0),
+    maxLength: limit(options, "maxLength"),
+    outputHighWaterMark: limit(options, "outputHighWaterMark"),
+    maxBufferedInput: limit(options, "maxBufferedInput"),
+    idleTimeout: limit(options, "idleTimeout"),
+    frameTimeout: limit(options, "frameTimeout"),
     deliverPartialFrameAtEnd: deliver,
     lineEndings: lineEndingPolicy(options.lineEndings ?? "any", "options.lineEndings"),
-    closeTimeout: limit(options, "closeTimeout", 0),
+    closeTimeout: limit(options, "closeTimeout"),
   };
 }

@@ -86,8 +86,13 @@ export class ProxyAcceptor {
   /** Takes a freshly accepted raw socket: refuse it, or read its header, then hand it on. */
   accept(socket: net.Socket): void {
     socket.on("error", ignore);
+    if (socket.remoteAddress === undefined) {
+      // Reset by the peer before it could be looked at (e.g. a balancer's health check that gave up): nothing to read.
+      socket.destroy();
+      return;
+    }
     if (!this.#trusted.has(socket.remoteAddress)) {
-      this.#reject(socket, new ProxyHeaderError("untrusted", `Connection from ${socket.remoteAddress ?? "an unknown address"}, which is not a trusted PROXY protocol source`, socket.remoteAddress ?? ""));
+      this.#reject(socket, new ProxyHeaderError("untrusted", `Connection from ${socket.remoteAddress}, which is not a trusted PROXY protocol source`, socket.remoteAddress));
       return;
     }
     this.#pending.add(socket);

@@ -112,7 +112,7 @@ export class EscapingProducer implements Producer {
     const keep = heldBack(data, start, from);
     // A copy: the held-back bytes are few, the piece they came from may be large.
     this.#carry = keep === 0 ? EMPTY : Buffer.from(data.subarray(data.length - keep));
-    const out = parts.length === 0 ? data.subarray(0, data.length - keep) : Buffer.concat([...parts, data.subarray(start, data.length - keep)]);
+    const out = parts.length === 0 ? (keep === 0 ? data : data.subarray(0, data.length - keep)) : Buffer.concat([...parts, data.subarray(start, data.length - keep)]);
     const trimmed = this.#trim(out);
     return trimmed.length === 0 ? null : trimmed;
   }

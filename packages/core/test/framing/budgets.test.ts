@@ -114,11 +114,23 @@ describe("startBudget", () => {
     expect(() => channel.startBudget(null as unknown as object)).toThrow(TypeError);
   });
 
-  it("is refused by a Protocol, which declares budgets per group of states", () => {
+  it("on a Protocol, counts the frames of its states that have no budget of their own", () => {
     class Lines extends Protocol {
-      @onTerminator("\n")
-      line(_line: Buffer): void {}
+      readonly lines: string[] = [];
+      @onTerminator("\n", { encoding: "latin1" })
+      line(line: string): void {
+        this.lines.push(line);
+      }
     }
-    expect(() => new Lines().startBudget({ maxFrames: 1 })).toThrow(/static budgets/);
+    const channel = new Lines();
+    const errors: Error[] = [];
+    channel.on("error", (error) => errors.push(error));
+    channel.startBudget({ name: "lines", maxFrames: 2 });
+    channel.handleRead(bytes("1\n2\n"));
+    expect(channel.budgetUsed).toEqual({ bytes: 2, frames: 2 });
+    channel.handleRead(bytes("3\n4\n"));
+    expect(channel.lines).toEqual(["1", "2"]);
+    expect(errors[0]).toMatchObject({ code: ErrorCode.BUDGET_EXCEEDED, budget: "lines", resource: "frames", limit: 2, used: 3 });
+    expect(channel.closed).toBe(true);
   });
 });

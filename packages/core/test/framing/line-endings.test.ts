@@ -138,16 +138,28 @@ describe('lineEndings: "crlf"', () => {
     expect(new CallLog().lineEndings).toBe("any");
   });
 
-  it("is set per state on a Protocol, which refuses it for the whole channel", () => {
+  it("is set per state on a Protocol, and for the whole channel it is the default of states that set none", () => {
     class Smtp extends Protocol {
-      @onTerminator("\r\n", { lineEndings: "crlf" })
-      command(_line: Buffer): void {}
+      readonly lines: string[] = [];
+      @onTerminator("\r\n", { encoding: "latin1", next: ["data"] })
+      command(line: string): unknown {
+        this.lines.push(line);
+        return line === "DATA" ? "data" : undefined;
+      }
+      @onTerminator("\r\n", { encoding: "latin1", lineEndings: "any" })
+      data(line: string): void {
+        this.lines.push(`data ${line}`);
+      }
     }
-    expect(() => new Smtp(null, { lineEndings: "crlf" })).toThrow(/lineEndings per state/);
-    const smtp = new Smtp();
-    expect(smtp.lineEndings).toBe("any");
+    const smtp = new Smtp(null, { lineEndings: "crlf" });
+    expect(smtp.lineEndings).toBe("crlf");
+    const rejected: number[] = [];
+    smtp.handleBareLineEnding = (error) => void rejected.push(error.offset);
+    smtp.handleRead(bytes("HELO a\nb\r\nDATA\r\nx\ny\r\n"));
+    expect(smtp.lines).toEqual(["DATA", "data x\ny"]);
+    expect(rejected).toEqual([6]);
     expect(() => {
-      smtp.lineEndings = "crlf";
+      smtp.lineEndings = "lf" as "crlf";
     }).toThrow(TypeError);
   });
 });

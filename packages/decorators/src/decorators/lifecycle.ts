@@ -40,10 +40,15 @@ export const onClose: LifecycleDecorator = lifecycle("close", "onClose");
 export const onError: LifecycleDecorator = lifecycle("error", "onError");
 
 /**
- * The method runs with the `FrameTooLongError` (or bare-line-ending error)
- * and the name of the state when a frame is too long; the frame is dropped
- * as it arrives. It may push a reply and return the state to enter once the
- * dropped frame has ended (nothing: stay), or close the channel. Without an
- * `@onOverflow` method the channel closes.
+ * The method runs with every rejection of a frame — a `FrameTooLongError`
+ * (too long), a `BareLineEndingError` (a bare CR or LF in a crlf-only
+ * state) or a `BudgetExceededError` — and the name of the state; the frame
+ * is dropped. It may push a reply and return the state to enter once the
+ * dropped frame has ended (nothing: stay), or close the channel. Without one,
+ * the channel's hooks decide (`handleFrameTooLong`, `handleBareLineEnding`,
+ * `handleBudgetExceeded`; default: close).
  */
+export const onRejection: LifecycleDecorator = lifecycle("overflow", "onRejection");
+
+/** The former name of {@link onRejection} (it always received every rejection, not only over-long frames). */
 export const onOverflow: LifecycleDecorator = lifecycle("overflow", "onOverflow");

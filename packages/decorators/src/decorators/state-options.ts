@@ -4,7 +4,7 @@
  * mistake of a class is reported at once.
  */
 
-import { describeValue } from "@asynchat/core";
+import { AT_LEAST_ZERO, describeValue, limitExpectation, limitProblem } from "@asynchat/core";
 import type { StateOptions } from "../metadata/records";
 
 const KNOWN = new Set(["initial", "encoding", "maxLength", "stream", "next", "lineEndings", "budget", "frameTimeout"]);
@@ -21,15 +21,12 @@ export function checkStateOptions(options: unknown): string[] {
   if (o.encoding !== undefined && (typeof o.encoding !== "string" || !Buffer.isEncoding(o.encoding))) {
     problems.push(`options.encoding must be a Buffer encoding such as "latin1" or "utf8", got ${describeValue(o.encoding)}`);
   }
-  if (o.maxLength !== undefined) {
-    const m = o.maxLength;
-    if (typeof m !== "number" || Number.isNaN(m) || m < 0 || (Number.isFinite(m) && !Number.isInteger(m))) {
-      problems.push(`options.maxLength must be an integer >= 0 or Infinity, got ${describeValue(m)}`);
+  // The same rule as the channel's options and setters (core's checkLimit).
+  for (const key of ["maxLength", "frameTimeout"] as const) {
+    const value = o[key];
+    if (value !== undefined && limitProblem(value, AT_LEAST_ZERO) !== null) {
+      problems.push(`options.${key} must be ${limitExpectation(AT_LEAST_ZERO)}${key === "frameTimeout" ? " (milliseconds)" : ""}, got ${describeValue(value)}`);
     }
-  }
-  if (o.frameTimeout !== undefined) {
-    const t = o.frameTimeout;
-    if (typeof t !== "number" || Number.isNaN(t) || t < 0) problems.push(`options.frameTimeout must be a number of milliseconds >= 0, got ${describeValue(t)}`);
   }
   if (o.next !== undefined && (!Array.isArray(o.next) || o.next.some((n) => typeof n !== "string"))) {
     problems.push(`options.next must be an array of state names, got ${describeValue(o.next)}`);

@@ -5,7 +5,7 @@
  * this table only: no metadata is read per frame.
  */
 
-import { type NormalTerminator, type Terminator, describeValue, normalizeTerminator } from "@asynchat/core";
+import { AT_LEAST_ZERO, type NormalTerminator, type Terminator, describeValue, limitProblem, normalizeTerminator } from "@asynchat/core";
 import { ProtocolDefinitionError } from "../errors";
 import type { ByteCountSpec, LifecycleEvent, StateOptions, StateRecord, TerminatorSpec } from "../metadata/records";
 import { ownRecords } from "../metadata/registry";
@@ -75,8 +75,9 @@ function classChain(constructor: Function): Function[] {
   return chain;
 }
 
+/** Core's one rule for lengths and counts: an integer >= 0, or Infinity. */
 function validLimit(value: unknown): value is number {
-  return typeof value === "number" && !Number.isNaN(value) && value >= 0 && (!Number.isFinite(value) || Number.isInteger(value));
+  return limitProblem(value, AT_LEAST_ZERO) === null;
 }
 
 /**

@@ -1,0 +1,147 @@
+/**
+ * What COMMAND DOCS says about each command: its group, the Redis version
+ * it appeared in, its complexity, a one-line summary (written for this
+ * server) and its syntax in a compact notation that `docs.ts` turns into
+ * Redis's argument descriptions:
+ *
+ * - `key` is a key; `name:type` an argument of that type (`string`,
+ *   `integer`, `double`, `pattern`, `unix-time`); a plain lower-case word a string;
+ * - an upper-case word is a keyword (`NX`); `EX=seconds:integer` a keyword
+ *   followed by its value;
+ * - `[...]` is optional, `a | b` one of several, `(...)` a group, and `...`
+ *   after an item lets it repeat; `<name>` before a group names it.
+ */
+
+/** One command's documentation: group, since, complexity, summary, syntax (arguments after the name). */
+export type CommandDoc = readonly [group: string, since: string, complexity: string, summary: string, syntax: string];
+
+const O1 = "O(1)";
+const ON = "O(N) where N is the number of arguments";
+
+/** Documentation by full name (`client|kill` for a subcommand). */
+export const COMMAND_DOCS: Readonly<Record<string, CommandDoc>> = {
+  get: ["string", "1.0.0", O1, "Returns the string value of a key", "key"],
+  set: [
+    "string",
+    "1.0.0",
+    O1,
+    "Sets the string value of a key, with an expiry time and conditions if asked",
+    "key value:string <condition>[NX | XX] [GET] <expiration>[EX=seconds:integer | PX=milliseconds:integer | EXAT=unix-time-seconds:unix-time | PXAT=unix-time-milliseconds:unix-time | KEEPTTL]",
+  ],
+  getset: ["string", "1.0.0", O1, "Sets the string value of a key and returns the old one", "key value:string"],
+  mget: ["string", "1.0.0", "O(N) where N is the number of keys", "Returns the values of several keys", "key ..."],
+  mset: ["string", "1.0.1", "O(N) where N is the number of keys", "Sets several keys to their values", "<data>(key value:string) ..."],
+  append: ["string", "2.0.0", O1, "Appends a string to the value of a key", "key value:string"],
+  strlen: ["string", "2.2.0", O1, "Returns the length of a string value", "key"],
+  incr: ["string", "1.0.0", O1, "Adds one to the integer value of a key", "key"],
+  decr: ["string", "1.0.0", O1, "Subtracts one from the integer value of a key", "key"],
+  incrby: ["string", "1.0.0", O1, "Adds an integer to the integer value of a key", "key increment:integer"],
+  decrby: ["string", "1.0.0", O1, "Subtracts an integer from the integer value of a key", "key decrement:integer"],
+  incrbyfloat: ["string", "2.6.0", O1, "Adds a floating point number to the numeric value of a key", "key increment:double"],
+  setex: ["string", "2.0.0", O1, "Sets the string value of a key and its expiry time in seconds", "key seconds:integer value:string"],
+  psetex: ["string", "2.6.0", O1, "Sets the string value of a key and its expiry time in milliseconds", "key milliseconds:integer value:string"],
+  setnx: ["string", "1.0.0", O1, "Sets the string value of a key only if the key does not exist", "key value:string"],
+  getdel: ["string", "6.2.0", O1, "Returns the string value of a key and deletes the key", "key"],
+  del: ["generic", "1.0.0", "O(N) where N is the number of keys", "Deletes keys", "key ..."],
+  unlink: ["generic", "4.0.0", "O(N) where N is the number of keys", "Deletes keys (here as at once as DEL)", "key ..."],
+  type: ["generic", "1.0.0", O1, "Returns the type of the value of a key", "key"],
+  rename: ["generic", "1.0.0", O1, "Renames a key, replacing whatever the new name held", "key newkey:key"],
+  scan: [
+    "generic",
+    "2.8.0",
+    "O(1) for every call, O(N) for a complete iteration",
+    "Walks through the keys a step at a time",
+    "cursor:integer [MATCH=pattern:pattern] [COUNT=count:integer] [TYPE=type:string]",
+  ],
+  exists: ["generic", "1.0.0", "O(N) where N is the number of keys", "Counts how many of the keys exist", "key ..."],
+  expire: ["generic", "1.0.0", O1, "Sets the expiry time of a key in seconds", "key seconds:integer <condition>[NX | XX | GT | LT]"],
+  pexpire: ["generic", "2.6.0", O1, "Sets the expiry time of a key in milliseconds", "key milliseconds:integer <condition>[NX | XX | GT | LT]"],
+  ttl: ["generic", "1.0.0", O1, "Returns the seconds a key has left to live", "key"],
+  pttl: ["generic", "2.6.0", O1, "Returns the milliseconds a key has left to live", "key"],
+  persist: ["generic", "2.2.0", O1, "Removes the expiry time of a key", "key"],
+  keys: ["generic", "1.0.0", "O(N) with N being the number of keys in the database", "Returns every key matching a pattern", "pattern:pattern"],
+  dbsize: ["server", "1.0.0", O1, "Returns the number of keys", ""],
+  flushdb: ["server", "1.0.0", "O(N) where N is the number of keys", "Removes every key", "<flush-type>[ASYNC | SYNC]"],
+  flushall: ["server", "1.0.0", "O(N) where N is the number of keys", "Removes every key of every database", "<flush-type>[ASYNC | SYNC]"],
+  lpush: ["list", "1.0.0", ON, "Adds elements to the head of a list", "key element:string ..."],
+  rpush: ["list", "1.0.0", ON, "Adds elements to the tail of a list", "key element:string ..."],
+  lpop: ["list", "1.0.0", "O(N) where N is the number of elements returned", "Removes and returns elements from the head of a list", "key [count:integer]"],
+  rpop: ["list", "1.0.0", "O(N) where N is the number of elements returned", "Removes and returns elements from the tail of a list", "key [count:integer]"],
+  lrange: ["list", "1.0.0", "O(N) where N is the number of elements returned", "Returns a range of elements of a list", "key start:integer stop:integer"],
+  llen: ["list", "1.0.0", O1, "Returns the length of a list", "key"],
+  lindex: ["list", "1.0.0", O1, "Returns the element of a list at an index", "key index:integer"],
+  hset: ["hash", "2.0.0", ON, "Sets fields of a hash", "key <data>(field:string value:string) ..."],
+  hmset: ["hash", "2.0.0", ON, "Sets fields of a hash (answers OK)", "key <data>(field:string value:string) ..."],
+  hget: ["hash", "2.0.0", O1, "Returns the value of a field of a hash", "key field:string"],
+  hmget: ["hash", "2.0.0", ON, "Returns the values of several fields of a hash", "key field:string ..."],
+  hgetall: ["hash", "2.0.0", "O(N) where N is the size of the hash", "Returns every field and value of a hash", "key"],
+  hkeys: ["hash", "2.0.0", "O(N) where N is the size of the hash", "Returns every field of a hash", "key"],
+  hvals: ["hash", "2.0.0", "O(N) where N is the size of the hash", "Returns every value of a hash", "key"],
+  hdel: ["hash", "2.0.0", ON, "Removes fields from a hash", "key field:string ..."],
+  hlen: ["hash", "2.0.0", O1, "Returns the number of fields of a hash", "key"],
+  hexists: ["hash", "2.0.0", O1, "Tells whether a field exists in a hash", "key field:string"],
+  hincrby: ["hash", "2.0.0", O1, "Adds an integer to the integer value of a field of a hash", "key field:string increment:integer"],
+  sadd: ["set", "1.0.0", ON, "Adds members to a set", "key member:string ..."],
+  srem: ["set", "1.0.0", ON, "Removes members from a set", "key member:string ..."],
+  sismember: ["set", "1.0.0", O1, "Tells whether a member is in a set", "key member:string"],
+  scard: ["set", "1.0.0", O1, "Returns the number of members of a set", "key"],
+  smembers: ["set", "1.0.0", "O(N) where N is the size of the set", "Returns every member of a set", "key"],
+  spop: ["set", "1.0.0", "O(N) where N is the count", "Removes and returns random members of a set", "key [count:integer]"],
+  zadd: [
+    "sorted-set",
+    "1.2.0",
+    "O(log(N)) per member, plus moving the members after it",
+    "Adds members to a sorted set, or changes their scores",
+    "key <condition>[NX | XX] <comparison>[GT | LT] [CH] [INCR] <data>(score:double member:string) ...",
+  ],
+  zrem: ["sorted-set", "1.2.0", "O(N) per member in the size of the sorted set", "Removes members from a sorted set", "key member:string ..."],
+  zscore: ["sorted-set", "1.2.0", O1, "Returns the score of a member of a sorted set", "key member:string"],
+  zcard: ["sorted-set", "1.2.0", O1, "Returns the number of members of a sorted set", "key"],
+  zpopmin: ["sorted-set", "5.0.0", "O(N) in the size of the sorted set", "Removes and returns the members with the lowest scores", "key [count:integer]"],
+  zrange: [
+    "sorted-set",
+    "1.2.0",
+    "O(log(N)+M) with M the number of members returned",
+    "Returns members of a sorted set by rank, score or name",
+    "key start:string stop:string <sortby>[BYSCORE | BYLEX] [REV] [LIMIT=(offset:integer count:integer)] [WITHSCORES]",
+  ],
+  ping: ["connection", "1.0.0", O1, "Answers PONG, or the message given", "[message:string]"],
+  echo: ["connection", "1.0.0", O1, "Answers the message given", "message:string"],
+  select: ["connection", "1.0.0", O1, "Selects a database (only 0 exists here)", "index:integer"],
+  hello: [
+    "connection",
+    "6.0.0",
+    O1,
+    "Greets the server, authenticates and names the connection (RESP2 only here)",
+    "<arguments>[protover:integer [AUTH=(username:string password:string)] [SETNAME=clientname:string]]",
+  ],
+  time: ["server", "2.6.0", O1, "Returns the server's time in seconds and microseconds", ""],
+  quit: ["connection", "1.0.0", O1, "Closes the connection once the reply has been sent", ""],
+  auth: ["connection", "1.0.0", "O(N) where N is the length of the password", "Authenticates the connection", "[username:string] password:string"],
+  client: ["connection", "2.4.0", "Depends on subcommand.", "Commands about client connections", ""],
+  "client|id": ["connection", "5.0.0", O1, "Returns the id of the connection", ""],
+  "client|getname": ["connection", "2.6.9", O1, "Returns the name of the connection", ""],
+  "client|setname": ["connection", "2.6.9", O1, "Names the connection", "connection-name:string"],
+  "client|setinfo": ["connection", "7.2.0", O1, "Accepted for the clients that send it; not kept", "<attr>(LIB-NAME=libname:string | LIB-VER=libver:string)"],
+  "client|list": ["connection", "2.4.0", "O(N) where N is the number of clients", "Lists the connected clients", ""],
+  "client|info": ["connection", "6.2.0", O1, "Describes the connection", ""],
+  "client|kill": [
+    "connection",
+    "2.4.0",
+    "O(N) where N is the number of clients",
+    "Closes client connections",
+    "<filter>(<old-format>ip:port:string | <new-format>(ID=client-id:integer | ADDR=ip:port:string | LADDR=ip:port:string | USER=username:string | TYPE=type:string | SKIPME=yes/no:string) ...)",
+  ],
+  "client|help": ["connection", "5.0.0", O1, "Lists the CLIENT subcommands", ""],
+  command: ["server", "2.8.13", "O(N) where N is the number of commands", "Describes every command", ""],
+  "command|count": ["server", "2.8.13", O1, "Returns the number of commands", ""],
+  "command|list": ["server", "7.0.0", "O(N) where N is the number of commands", "Lists the names of the commands", ""],
+  "command|info": ["server", "2.8.13", "O(N) where N is the number of commands asked about", "Describes the commands named", "[command-name:string ...]"],
+  "command|docs": ["server", "7.0.0", "O(N) where N is the number of commands asked about", "Documents the commands named, or every one", "[command-name:string ...]"],
+  "command|help": ["server", "5.0.0", O1, "Lists the COMMAND subcommands", ""],
+  config: ["server", "2.0.0", "Depends on subcommand.", "Commands about the configuration", ""],
+  "config|get": ["server", "2.0.0", "O(N) where N is the number of parameters", "Returns the parameters matching patterns", "parameter:pattern ..."],
+  "config|resetstat": ["server", "2.0.0", O1, "Resets the statistics INFO reports", ""],
+  "config|help": ["server", "5.0.0", O1, "Lists the CONFIG subcommands", ""],
+  info: ["server", "1.0.0", O1, "Describes the server, section by section", "[section:string ...]"],
+};

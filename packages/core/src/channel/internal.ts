@@ -1,0 +1,30 @@
+/**
+ * The channel's internal entry points, keyed by symbols that this package
+ * does not export: the parts of a channel (timers, outbound, STARTTLS) call
+ * back into the channel through them, and users cannot (the keys are not
+ * reachable from `@asynchat/core`'s exports). The same device Node's own
+ * modules use for their internals.
+ */
+
+/** `(error, fromPeer?)`: route a failure of the channel (handleError, the `error` event, the report). */
+export const kFail: unique symbol = Symbol("asynchat.fail");
+/** `(error)`: a deadline passed: fail the channel unless it has closed meanwhile. */
+export const kTimedOut: unique symbol = Symbol("asynchat.timedOut");
+/** `()`: the linger deadline of a closing channel passed: destroy it. */
+export const kLingerExpired: unique symbol = Symbol("asynchat.lingerExpired");
+/** `()`: call `handleClose` once (a throw there closes anyway and is reported). */
+export const kInvokeHandleClose: unique symbol = Symbol("asynchat.invokeHandleClose");
+/** `(event)`: emit `drain`, `connect` or `close` on the channel. */
+export const kEmit: unique symbol = Symbol("asynchat.emit");
+/** `()`: whether a callback of the framer is running (pushes then wait for the end of the input batch). */
+export const kPumping: unique symbol = Symbol("asynchat.pumping");
+/** `()`: the channel's life-cycle state: 0 open, 1 closing, 2 closed. */
+export const kState: unique symbol = Symbol("asynchat.state");
+/** `()`: pause or resume the socket to match `readable()` and the output limit. */
+export const kSyncReading: unique symbol = Symbol("asynchat.syncReading");
+/** `(socket)`: the plaintext before a STARTTLS marker has been handed to the socket: start the handshake. */
+export const kStartHandshake: unique symbol = Symbol("asynchat.startHandshake");
+/** `(error)`: reject the current frame (bare line ending, budget): drop what was kept, its hook, the `error` event. */
+export const kRejectFrame: unique symbol = Symbol("asynchat.rejectFrame");
+/** `()`: a rejected frame's terminator arrived: `handleDiscardedFrameEnd`, unless input has stopped. */
+export const kDiscardedFrameEnd: unique symbol = Symbol("asynchat.discardedFrameEnd");
