@@ -65,6 +65,8 @@ async function main(): Promise<void> {
       `| ${row.server} | ${row.test} | ${figure(row.ours)} ${row.unit} | ${figure(row.peer)} (${row.peerName}) | ${row.ratio.toFixed(2)}×${verdict} | ${megabytes(row.oursPeakRss)} / ${megabytes(row.peerPeakRss)} |`,
     );
   }
+  const notes = rows.filter((row): row is ServerResult => "note" in row && row.note !== undefined);
+  if (notes.length > 0) lines.push("", ...notes.map((row) => `- ${row.server}, ${row.test}: ${row.note}`));
   process.stdout.write(`${lines.join("\n")}\n`);
   const directory = path.join("bench", "results");
   mkdirSync(directory, { recursive: true });

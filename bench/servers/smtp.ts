@@ -33,25 +33,46 @@ async function send(port: number, messages: number, reuse: boolean): Promise<num
   return messages / seconds;
 }
 
-/** One load-generator run against `server`: its throughput, and the server's CPU milliseconds per message. */
-async function load(server: ServerProcess, messages: number, perMessage: boolean): Promise<{ perSecond: number; cpuMsPerMessage: number }> {
-  const argv = ["node", "examples/dist/smtp-client/load.js", "--port", String(server.port), "--sessions", "20", "--messages", String(messages), "--size", "1024"];
-  if (perMessage) argv.push("--per-message");
-  const cpuBefore = server.cpuSeconds() ?? 0;
-  const output = await run(onCore(1, argv));
-  const cpuAfter = server.cpuSeconds() ?? 0;
-  const result = JSON.parse(output.trim().split("\n").pop()!) as { perSecond: number; failures: number; messages: number };
-  if (result.failures > 0) throw new Error(`the load generator saw ${result.failures} failures against port ${server.port}`);
-  return { perSecond: result.perSecond, cpuMsPerMessage: ((cpuAfter - cpuBefore) * 1000) / result.messages };
+/** One load-generator run against a server: throughput, and per message the server's and the generator's CPU time. */
+interface LoadRun {
+  perSecond: number;
+  /** The server's CPU milliseconds per message (/proc/<pid>/stat before and after). */
+  cpuMsPerMessage: number;
+  /** Fractions of a core each side was busy over the run: whichever is near 1 set the pace. */
+  serverBusy: number;
+  generatorBusy: number;
 }
 
-/** The load-generator rows: throughput and CPU per message, reused pipelined sessions and a session per message. */
+/** One load-generator run against `server` on core 1. */
+async function load(server: ServerProcess, messages: number, perMessage: boolean): Promise<LoadRun> {
+  const argv = ["node", "examples/dist/smtp-client/load.js", "--port", String(server.port), "--sessions", "20", "--messages", String(messages), "--size", "1024"];
+  if (perMessage) argv.push("--per-message");
+  const cpuBefore = server.cpuSeconds();
+  const output = await run(onCore(1, argv));
+  const cpuAfter = server.cpuSeconds();
+  if (cpuBefore === null || cpuAfter === null) throw new Error(`cannot read the CPU time of the server on port ${server.port} (/proc/<pid>/stat)`);
+  const result = JSON.parse(output.trim().split("\n").pop()!) as { perSecond: number; failures: number; messages: number; seconds: number; cpuSeconds: number };
+  if (result.failures > 0) throw new Error(`the load generator saw ${result.failures} failures against port ${server.port}`);
+  return {
+    perSecond: result.perSecond,
+    cpuMsPerMessage: ((cpuAfter - cpuBefore) * 1000) / result.messages,
+    serverBusy: (cpuAfter - cpuBefore) / result.seconds,
+    generatorBusy: result.cpuSeconds / result.seconds,
+  };
+}
+
+function busy(runs: LoadRun[]): string {
+  return `server ${median(runs.map((r) => r.serverBusy)).toFixed(2)}, generator ${median(runs.map((r) => r.generatorBusy)).toFixed(2)}`;
+}
+
+/** The load-generator rows: throughput and server CPU per message, pipelined over reused sessions and a session per message. */
 async function clientRows(ours: ServerProcess, peer: ServerProcess, runs: number, messages: number): Promise<ServerResult[]> {
   const results: ServerResult[] = [];
   for (const perMessage of [false, true]) {
+    // A session per message against smtp-server waits its 100 ms before each greeting: fewer messages keep the run short.
     const count = perMessage ? Math.max(200, Math.floor(messages / 5)) : messages;
-    const oursRuns: Array<{ perSecond: number; cpuMsPerMessage: number }> = [];
-    const peerRuns: Array<{ perSecond: number; cpuMsPerMessage: number }> = [];
+    const oursRuns: LoadRun[] = [];
+    const peerRuns: LoadRun[] = [];
     for (let r = 0; r < runs; r++) {
       oursRuns.push(await load(ours, count, perMessage));
       peerRuns.push(await load(peer, count, perMessage));
@@ -71,10 +92,11 @@ async function clientRows(ours: ServerProcess, peer: ServerProcess, runs: number
       oursPeakRss: ours.peakRss(),
       peerPeakRss: peer.peakRss(),
       runs: throughput,
+      note: `fraction of a core busy against the example: ${busy(oursRuns)}; against smtp-server: ${busy(peerRuns)}`,
     });
     results.push({
       server: "smtp",
-      test: `${what}: server CPU ms per message (ratio: smtp-server's / ours)`,
+      test: `${what}: server CPU per message (ratio: smtp-server's / ours)`,
       unit: "ms",
       ours: median(cpu.ours),
       peer: median(cpu.peer),
