@@ -8,7 +8,9 @@
  * default each session is reused for its share and pipelines (the envelope
  * and DATA in one write, the end of one message with the next envelope);
  * `--per-message` opens a session for each message instead. Prints one JSON
- * line: `{ messages, failures, seconds, perSecond }`; exits 1 if any failed.
+ * line: `{ messages, failures, seconds, perSecond, cpuSeconds }` (`cpuSeconds`:
+ * the generator's own CPU time, user and system, so a benchmark can tell
+ * whether it or the server set the pace); exits 1 if any failed.
  */
 
 import { parseArgs } from "node:util";
@@ -33,6 +35,8 @@ export interface LoadResult {
   failures: number;
   seconds: number;
   perSecond: number;
+  /** The generator's own CPU time over the run, user and system, in seconds. */
+  cpuSeconds: number;
   /** The first failure's message, if any. */
   firstFailure?: string;
 }
@@ -61,6 +65,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const envelope = (n: number) => ({ from: "load@example.test", to: ["sink@example.test"], message: messages[n % messages.length]! });
 
   const started = process.hrtime.bigint();
+  const cpuStarted = process.cpuUsage();
   await Promise.all(
     shares.map(async (share, s) => {
       if (options.perMessage) {
@@ -88,8 +93,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuStarted);
   const sent = options.messages - failures;
-  return { messages: sent, failures, seconds, perSecond: sent / seconds, ...(firstFailure === undefined ? {} : { firstFailure }) };
+  return { messages: sent, failures, seconds, perSecond: sent / seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, ...(firstFailure === undefined ? {} : { firstFailure }) };
 }
 
 function positive(name: string, value: string | undefined, fallback: number): number {
