@@ -23,6 +23,11 @@ export type FileIoMode = "async" | "sync";
 
 /** The file operations of a delivery. Every method reports failure by rejecting. */
 export interface FileIo {
+  /**
+   * The calls run on the calling thread: a delivery may then be finished
+   * at once, without waiting for a promise (`MaildirDelivery.commitNow`).
+   */
+  readonly synchronous: boolean;
   /** Opens `file` with `flags` ("wx": create, failing if it exists; "r": read) and `mode`. */
   open(file: string, flags: string, mode?: number): Promise<number>;
   /** Reads up to `length` bytes at `position` into `buffer`; resolves with the count (0 at the end). */
@@ -45,6 +50,7 @@ function call<T>(operation: (done: (error: NodeJS.ErrnoException | null, result?
 
 /** On libuv's thread pool. */
 const ASYNC_IO: FileIo = Object.freeze({
+  synchronous: false,
   open: (file: string, flags: string, mode?: number) => call<number>((done) => fs.open(file, flags, mode, done)),
   read: (fd: number, buffer: Buffer, length: number, position: number) => call<number>((done) => fs.read(fd, buffer, 0, length, position, done)),
   writev: (fd: number, buffers: readonly Buffer[]) => call<number>((done) => fs.writev(fd, buffers as Buffer[], done)),
@@ -56,6 +62,7 @@ const ASYNC_IO: FileIo = Object.freeze({
 
 /** On the calling thread (each `async` arrow turns a thrown error into a rejection). */
 const SYNC_IO: FileIo = Object.freeze({
+  synchronous: true,
   open: async (file: string, flags: string, mode?: number) => fs.openSync(file, flags, mode),
   read: async (fd: number, buffer: Buffer, length: number, position: number) => fs.readSync(fd, buffer, 0, length, position),
   writev: async (fd: number, buffers: readonly Buffer[]) => fs.writevSync(fd, buffers as Buffer[]),

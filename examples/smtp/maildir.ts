@@ -5,6 +5,7 @@
  * `<seconds>.M<microseconds>P<pid>Q<count>.<host>`.
  */
 
+import * as fs from "node:fs";
 import { mkdir } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -123,6 +124,8 @@ export class MaildirDelivery {
   #fd = -1;
   #finished = false;
   #tail: Promise<unknown> = Promise.resolve();
+  /** Operations queued by #serially and not yet settled. */
+  #pending = 0;
 
   constructor(name: string, tmpPath: string, newPath: string, fsync: boolean, io: FileIo) {
     this.name = name;
@@ -139,6 +142,43 @@ export class MaildirDelivery {
       const fd = await this.#open();
       await writeAll(this.#io, fd, buffers, this.#tmpPath);
     });
+  }
+
+  /**
+   * True when {@link commitNow} can finish the delivery at once: the file
+   * calls are synchronous and no operation of this delivery is still queued.
+   */
+  get immediate(): boolean {
+    return this.#io.synchronous && this.#pending === 0 && !this.#finished;
+  }
+
+  /**
+   * {@link write} and {@link commit} in one go, without a promise, when
+   * {@link immediate}: a reply then leaves with the replies to the commands
+   * that follow in the same read. Returns the path in `new/`; throws, after
+   * removing the file from `tmp/`, if a call fails.
+   */
+  commitNow(buffers: readonly Buffer[]): string {
+    if (!this.immediate) throw new Error(`the delivery of ${this.name} cannot be committed at once`);
+    this.#finished = true;
+    let fd = this.#fd;
+    this.#fd = -1;
+    try {
+      if (fd < 0) fd = fs.openSync(this.#tmpPath, "wx", 0o600);
+      for (let rest = nonEmpty(buffers); rest.length > 0; ) rest = afterBytes(rest, progress(fs.writevSync(fd, rest), this.#tmpPath));
+      if (this.#fsync) fs.fsyncSync(fd);
+      fs.renameSync(this.#tmpPath, this.#newPath);
+    } catch (error) {
+      if (fd >= 0) closeQuietly(fd);
+      try {
+        fs.unlinkSync(this.#tmpPath);
+      } catch {
+        // It was never created, or is gone already.
+      }
+      throw error;
+    }
+    closeQuietly(fd);
+    return this.#newPath;
   }
 
   /** Flushes (fsync if configured) and renames the file into `new/`, then closes it; resolves with its path there. */
@@ -189,19 +229,36 @@ export class MaildirDelivery {
 
   /** Runs file operations one after another, in call order. */
   #serially<T>(operation: () => Promise<T>): Promise<T> {
+    this.#pending++;
     const result = this.#tail.then(operation);
-    this.#tail = result.catch(() => undefined);
+    this.#tail = result.then(
+      () => this.#pending--,
+      () => this.#pending--,
+    );
     return result;
   }
 }
 
 /** Writes every byte of `buffers` at the file's offset, going on after a short write. */
 async function writeAll(io: FileIo, fd: number, buffers: readonly Buffer[], file: string): Promise<void> {
-  let rest = buffers.filter((buffer) => buffer.length > 0);
-  while (rest.length > 0) {
-    const written = await io.writev(fd, rest);
-    if (written <= 0) throw new Error(`no progress writing to ${file}`);
-    rest = afterBytes(rest, written);
+  for (let rest = nonEmpty(buffers); rest.length > 0; ) rest = afterBytes(rest, progress(await io.writev(fd, rest), file));
+}
+
+function nonEmpty(buffers: readonly Buffer[]): Buffer[] {
+  return buffers.filter((buffer) => buffer.length > 0);
+}
+
+/** The count a write returned, which must be more than nothing. */
+function progress(written: number, file: string): number {
+  if (written <= 0) throw new Error(`no progress writing to ${file}`);
+  return written;
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // Nothing is lost: the data is written and the name is final (or the file is gone).
   }
 }
 

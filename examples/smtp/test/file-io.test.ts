@@ -5,6 +5,7 @@
  */
 
 import { mkdir, rm } from "node:fs/promises";
+import * as net from "node:net";
 import * as path from "node:path";
 import { createContext } from "../config";
 import { optionsFromFlags } from "../index";
@@ -65,6 +66,37 @@ describe.each(["async", "sync"] as const)("delivery with fileIo %s", (fileIo) =>
       expect((await deliveredMessages(t.maildir)).map((m) => splitTrace(m).rest.toString())).toEqual(["Subject: kept\r\n\r\ny\r\n"]);
       client.destroy();
     } finally {
+      await t.done();
+    }
+  });
+});
+
+describe("delivery with fileIo sync, pipelined", () => {
+  it("answers the end of a message and the commands pipelined after it in one write", async () => {
+    const t = await startTestServer({ fileIo: "sync", fsync: false });
+    const socket = net.connect(t.port, "127.0.0.1");
+    try {
+      // What arrives, read by read, and a wait for the n-th complete reply since the last reset.
+      const chunks: string[] = [];
+      let waiter: { count: number; resolve(): void } | null = null;
+      const count = () => chunks.join("").split("\r\n").filter((line) => /^\d{3} /.test(line)).length;
+      socket.on("data", (data: Buffer) => {
+        chunks.push(data.toString("latin1"));
+        if (waiter !== null && count() >= waiter.count) waiter.resolve();
+      });
+      const until = (n: number) => new Promise<void>((resolve) => (count() >= n ? resolve() : (waiter = { count: n, resolve })));
+      await until(1);
+      chunks.length = 0;
+      socket.write("EHLO client.test\r\nMAIL FROM:<a@example.test>\r\nRCPT TO:<b@example.test>\r\nDATA\r\n");
+      await until(4);
+      chunks.length = 0;
+      socket.write("Subject: one\r\n\r\nx\r\n.\r\nMAIL FROM:<a@example.test>\r\nRCPT TO:<c@example.test>\r\nDATA\r\n");
+      await until(4);
+      expect(chunks.length).toBe(1);
+      expect(chunks[0]).toMatch(/^250 2\.0\.0 Ok: queued as \w+\r\n250 [^\r]*\r\n250 [^\r]*\r\n354 [^\r]*\r\n$/);
+      expect((await deliveredMessages(t.maildir)).map((m) => splitTrace(m).rest.toString())).toEqual(["Subject: one\r\n\r\nx\r\n"]);
+    } finally {
+      socket.destroy();
       await t.done();
     }
   });
