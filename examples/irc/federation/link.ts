@@ -189,6 +189,14 @@ export class RedisLink implements NetworkObserver {
     }
   }
 
+  /** The other nodes known to be up: heard from on the bus, or holding users mirrored here. */
+  otherServers(): number {
+    const nodes = new Set<string>(this.#nodes.keys());
+    for (const ghost of this.#ghosts.values()) nodes.add(ghost.node!);
+    nodes.delete(this.nodeId);
+    return nodes.size;
+  }
+
   // ------------------------------------------------------------ forwarding
 
   /** Queues a line for a ghost: it goes to its node, which delivers it. Lines pushed as the same bytes to many ghosts travel once. */
