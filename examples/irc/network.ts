@@ -59,6 +59,12 @@ export class Network {
   actor: Client | null = null;
   /** Told of every change to mirrored state while it is set (a server of a network); null for a lone server. */
   observer: NetworkObserver | null = null;
+  /**
+   * While `muted`, nothing is sent to this server's clients: a server of a
+   * network replaying another server's change (a QUIT, say) must not show
+   * it again, the lines of that change come forwarded from where it was made.
+   */
+  readonly gate = { muted: false };
 
   /** @param settings the resolved settings */
   constructor(settings: IrcSettings) {

@@ -67,6 +67,7 @@ export class IrcConnection extends Protocol {
       maxSendQueue: settings.maxSendQueue,
       closeTimeout: settings.closeTimeout,
       onSendQueueExceeded: (client) => network.quit(client, "Max SendQ exceeded", false),
+      gate: network.gate,
     });
     this.#context = { client: this.client, network };
     this.#flood = new TokenBucket(settings.floodBurst, settings.floodRate);

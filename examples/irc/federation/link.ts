@@ -57,8 +57,6 @@ class GhostTransport implements Transport {
 export class RedisLink implements NetworkObserver {
   /** This node's id. */
   readonly nodeId: string;
-  /** Muted while another node's changes are replayed: they reach local clients as forwarded lines instead. */
-  readonly gate = { muted: false };
   readonly #network: Network;
   readonly #options: LinkOptions;
   readonly #prefix: string;
@@ -278,11 +276,11 @@ export class RedisLink implements NetworkObserver {
     const network = this.#network;
     network.observer = null;
     this.#replaying = true;
-    this.gate.muted = muted;
+    network.gate.muted = muted;
     try {
       change();
     } finally {
-      this.gate.muted = false;
+      network.gate.muted = false;
       this.#replaying = false;
       network.observer = this;
     }
@@ -352,7 +350,6 @@ export class RedisLink implements NetworkObserver {
         onSendQueueExceeded: () => undefined,
         id: state.id,
         node: state.node,
-        gate: this.gate,
       });
       transport.ghost = ghost;
       ghost.registered = true;

@@ -136,12 +136,17 @@ describeWithPeers("redis-server", "an IRC network of three nodes over Redis", ()
     expect(await notice).toMatchObject({ nick: "carol", message: "a notice across" });
   });
 
-  it("shows NICK changes and QUITs to everyone sharing a channel, on every node, and frees the nickname", async () => {
+  it("shows NICK changes and QUITs once to everyone sharing a channel, on every node, and frees the nickname", async () => {
     const alice = await user(0, "alice");
     const bob = await user(1, "bob");
     const carol = await user(2, "carol");
     for (const client of [alice, bob, carol]) await joined(client, "#moves");
     await membersEverywhere("#moves", 3);
+    const seen: string[] = [];
+    for (const client of [alice, carol]) {
+      client.on("nick", (e: { nick: string; new_nick: string }) => seen.push(`${client.user.nick} saw ${e.nick} NICK ${e.new_nick}`));
+      client.on("quit", (e: { nick: string; message: string }) => seen.push(`${client.user.nick} saw ${e.nick} QUIT ${e.message}`));
+    }
     const seenByAlice = next<{ nick: string; new_nick: string }>(alice, "nick");
     const seenByCarol = next<{ nick: string; new_nick: string }>(carol, "nick");
     bob.changeNick("robert");
@@ -155,6 +160,8 @@ describeWithPeers("redis-server", "an IRC network of three nodes over Redis", ()
     expect(await quitC).toMatchObject({ nick: "robert", message: "Quit: bye all" });
     await waitFor(() => nodes.every((node) => node.network.findClient("robert") === undefined), 5000, "robert gone everywhere");
     await user(2, "robert");
+    // Once each: the node that replays another's change does not show it again.
+    expect(seen.sort()).toEqual(["alice saw bob NICK robert", "alice saw robert QUIT Quit: bye all", "carol saw bob NICK robert", "carol saw robert QUIT Quit: bye all"]);
   });
 
   it("quits the users of a node killed with SIGKILL exactly once on every other node, with *.net *.split, once its presence expires", async () => {
