@@ -474,17 +474,17 @@ export class RedisLink implements NetworkObserver {
       for (const ghost of this.#ghosts.values()) nodes.add(ghost.node!);
       for (const node of nodes) {
         if ((await this.#cmd.exists(`${this.#prefix}node:${node}`)) === 1) continue;
-        // Gone. Exactly one node announces it: whoever sets the split key first.
+        // Gone. Exactly one node announces it and frees its nicknames: whoever sets the split key first.
         const won = await this.#cmd.set(`${this.#prefix}split:${node}`, this.nodeId, "PX", ttl * 10, "NX");
         if (won === "OK") {
           for (const ghost of this.#ghosts.values()) {
             if (ghost.node === node && ghost.nick !== null) await this.#cmd.eval(RELEASE_SCRIPT, 1, this.#nickKey(ghost.nick), this.#owner(ghost));
           }
           this.#queue({ t: "s", node });
-          this.#split(node);
-        } else {
-          this.#nodes.delete(node);
         }
+        // Every node splits its own mirror: the winner's op only makes the others do it sooner, and if it is lost
+        // they still do. A split is idempotent (the node's ghosts are gone after the first), so users see it once.
+        this.#split(node);
       }
     } catch {
       // Redis is away; tried again at the next tick.
