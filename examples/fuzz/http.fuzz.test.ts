@@ -355,7 +355,8 @@ describe("the HTTP example's limits against hostile clients", () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const held = retainedMemory() - before;
     expect(result).toMatchObject({ stalled: true, closed: false });
-    expect((channel.socket as Socket).bytesRead).toBe(readAtStall);
+    // Once stalled it reads at most one more chunk: the kernel may take some of the queued output later (its send buffer grows), which lets one more read in before the high-water mark stops it again.
+    expect((channel.socket as Socket).bytesRead - readAtStall).toBeLessThanOrEqual(64 * 1024);
     expect(readAtStall).toBeLessThan(result.written);
     expect(counters.peak.queuedOutput).toBeLessThanOrEqual(highWaterMark + 4096);
     expect(counters.peak.bufferedInput).toBeLessThanOrEqual(channel.options.maxBufferedInput);

@@ -300,7 +300,8 @@ describe("the RESP example's limits against hostile clients", () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const held = retainedMemory() - before;
     expect(result).toMatchObject({ stalled: true, closed: false });
-    expect((channel.socket as Socket).bytesRead).toBe(readAtStall);
+    // Once stalled it reads at most one more chunk: the kernel may take some of the queued output later (its send buffer grows), which lets one more read in before the high-water mark stops it again.
+    expect((channel.socket as Socket).bytesRead - readAtStall).toBeLessThanOrEqual(64 * 1024);
     expect(readAtStall).toBeLessThan(result.written);
     // A pipeline (up to thousands of commands from one read) stops running once its replies pass the mark:
     // past it, at most the block of replies gathered when it was crossed.

@@ -317,7 +317,8 @@ describe("the SMTP example's limits against hostile clients", () => {
     const peak = counters.peak;
     expect(result).toMatchObject({ stalled: true, closed: false });
     // The server stopped reading: what the client could still write sits in the kernel's buffers.
-    expect((session.socket as Socket).bytesRead).toBe(readAtStall);
+    // Once stalled it reads at most one more chunk: the kernel may take some of the queued output later (its send buffer grows), which lets one more read in before the high-water mark stops it again.
+    expect((session.socket as Socket).bytesRead - readAtStall).toBeLessThanOrEqual(64 * 1024);
     expect(readAtStall).toBeLessThan(result.written);
     expect(peak.queuedOutput).toBeLessThanOrEqual(highWaterMark + 64 * 1024);
     expect(peak.bufferedInput).toBeLessThanOrEqual(session.options.maxBufferedInput);

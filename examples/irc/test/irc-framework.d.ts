@@ -12,6 +12,8 @@ declare module "irc-framework" {
     auto_reconnect?: boolean;
     ping_interval?: number;
     ping_timeout?: number;
+    /** The local address to connect from. */
+    outgoing_addr?: string;
   }
 
   export interface MessageEvent {
