@@ -13,23 +13,14 @@ import { describeWithPeers } from "../../../test-support/peers";
 import { IrcProcess, buildExamples } from "../../fuzz/irc-process";
 import { IrcServer } from "../server";
 import { next } from "./irc-framework-events";
+import { PRESENCE_TIMEOUT, waitFor } from "./network-fixture";
 import { RawClient, numeric } from "./raw-client";
 import { RedisProcess } from "./redis-process";
-
-const PRESENCE_TIMEOUT = 1500;
 
 /** The pids of a process's children (Linux: the cluster primary's workers). */
 function childrenOf(pid: number): number[] {
   const text = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
   return text === "" ? [] : text.split(/\s+/).map(Number);
-}
-
-async function waitFor(test: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describeWithPeers("redis-server", "the IRC example on two cluster workers, each a node of a network over Redis", () => {
@@ -148,13 +139,13 @@ describeWithPeers("redis-server", "the IRC example on two cluster workers, each 
     await waitFor(() => other.network.findChannel("#kill")?.members.size === 3, 10_000, "3 members of #kill on the other node");
     // Kill one worker; the user whose connection the kernel closes is the one it held.
     process.kill(pids[0]!, "SIGKILL");
-    await waitFor(() => [...workers.values()].some((client) => client.closed), 5000, "a connection closed by the killed worker");
+    await waitFor(() => [...workers.values()].some((client) => client.closed), 10_000, "a connection closed by the killed worker");
     const [victimName, victim] = [...workers].find(([, client]) => client.closed)!;
     const survivor = [...workers.values()].find((client) => !client.closed)!;
     const quitLine = new RegExp(`^:${victim.nick}!\\S+ QUIT :\\*\\.net \\*\\.split$`);
     await watcher.expect(quitLine, PRESENCE_TIMEOUT * 6);
-    await survivor.expect(quitLine, PRESENCE_TIMEOUT * 2);
-    await waitFor(() => other.network.findClient(victim.nick!) === undefined, 5000, "the killed worker's user gone from the other node");
+    await survivor.expect(quitLine, 10_000);
+    await waitFor(() => other.network.findClient(victim.nick!) === undefined, 10_000, "the killed worker's user gone from the other node");
     // The primary replaces the worker; the newcomer is a node of its own.
     await waitFor(() => childrenOf(cluster.pid).length === 2, 20_000, "a replacement worker");
     const again = await onTwoWorkers("r");

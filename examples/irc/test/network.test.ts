@@ -82,7 +82,7 @@ describeWithPeers("redis-server", "an IRC network of three nodes over Redis", ()
     expect(await carol.expect(numeric("266"))).toMatch(/^:irc-c\.local 266 carol 4 \d+ :Current global users 4, max \d+$/);
     // Modes are network-wide too: +m set on A keeps bob on B quiet.
     alice.mode("#net", "+m");
-    await waitFor(() => nodes[1]!.network.findChannel("#net")?.moderated === true, 5000, "+m on node B");
+    await waitFor(() => nodes[1]!.network.findChannel("#net")?.moderated === true, 10_000, "+m on node B");
     const refused = next<{ error: string }>(bob, "irc error");
     bob.say("#net", "am I heard?");
     expect(await refused).toMatchObject({ error: "cannot_send_to_channel" });
@@ -152,13 +152,13 @@ describeWithPeers("redis-server", "an IRC network of three nodes over Redis", ()
     bob.changeNick("robert");
     expect(await seenByAlice).toMatchObject({ nick: "bob", new_nick: "robert" });
     expect(await seenByCarol).toMatchObject({ nick: "bob", new_nick: "robert" });
-    await waitFor(() => nodes[0]!.network.findClient("robert") !== undefined, 5000, "robert known on A");
+    await waitFor(() => nodes[0]!.network.findClient("robert") !== undefined, 10_000, "robert known on A");
     const quitA = next<{ nick: string; message: string }>(alice, "quit");
     const quitC = next<{ nick: string; message: string }>(carol, "quit");
     bob.quit("bye all");
     expect(await quitA).toMatchObject({ nick: "robert", message: "Quit: bye all" });
     expect(await quitC).toMatchObject({ nick: "robert", message: "Quit: bye all" });
-    await waitFor(() => nodes.every((node) => node.network.findClient("robert") === undefined), 5000, "robert gone everywhere");
+    await waitFor(() => nodes.every((node) => node.network.findClient("robert") === undefined), 10_000, "robert gone everywhere");
     await user(2, "robert");
     // Once each: the node that replays another's change does not show it again.
     expect(seen.sort()).toEqual(["alice saw bob NICK robert", "alice saw robert QUIT Quit: bye all", "carol saw bob NICK robert", "carol saw robert QUIT Quit: bye all"]);
@@ -188,7 +188,7 @@ describeWithPeers("redis-server", "an IRC network of three nodes over Redis", ()
       await new Promise((resolve) => setTimeout(resolve, PRESENCE_TIMEOUT)); // a second announcement would have come by now
       for (const list of quits.values()) expect(list).toEqual([{ nick: "dave", message: "*.net *.split" }].map((q) => expect.objectContaining(q)));
       expect(tookMs).toBeLessThan(PRESENCE_TIMEOUT * 4);
-      await waitFor(() => nodes.every((node) => node.network.findChannel("#split")?.members.size === 3), 5000, "dave gone from #split");
+      await waitFor(() => nodes.every((node) => node.network.findChannel("#split")?.members.size === 3), 10_000, "dave gone from #split");
       // The nickname is free again.
       await user(1, "dave");
     } finally {
@@ -204,7 +204,7 @@ describeWithPeers("redis-server", "an IRC network of three nodes over Redis", ()
     await membersEverywhere("#outage", 3);
     const redis = network.redis();
     await redis.stop();
-    await waitFor(() => nodes.every((node) => node.link?.up === false), 5000, "every node sees Redis down");
+    await waitFor(() => nodes.every((node) => node.link?.up === false), 10_000, "every node sees Redis down");
 
     const local = next<MessageEvent>(anna, "message", (e) => e.target === "#outage");
     const warned = next<MessageEvent>(alice, "message", (e) => e.type === "notice" && e.message.includes("Not delivered to users on other servers"));
