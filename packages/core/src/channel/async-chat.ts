@@ -13,47 +13,44 @@ import type { TLSSocket } from "node:tls";
 import EventEmitter from "eventemitter3";
 import {
   BareLineEndingError,
-  BudgetExceededError,
+  type BudgetExceededError,
   ChannelClosedError,
-  ChannelTimeoutError,
-  ErrorCode,
+  type ChannelTimeoutError,
   FrameTooLongError,
-  IncompleteFrameError,
-  InputOverflowError,
   NotImplementedError,
-  ProducerError,
   asError,
   invalidArgType,
 } from "../errors";
-import { bufferView } from "../framing/buffer-view";
-import { CrlfCheck, type LineEndingPolicy } from "../framing/line-endings";
-import { type FrameSink, Framer } from "../framing/framer";
-import { CLOSE_MARKER, OutputFifo, type OutputMarker, STARTTLS_MARKER } from "../producers/output-fifo";
-import { type Producer, type ProducerChunk, type ProducerSource, toProducer } from "../producers/producer";
-import { type NormalTerminator, type Terminator, normalizeTerminator } from "../terminator";
-import { type BudgetUse, type FrameBudget, type RunningBudget, startRunningBudget } from "./frame-budget";
-import { closeChannel, errorChannel, openChannel } from "./diagnostics";
+import type { LineEndingPolicy } from "../framing/line-endings";
+import { CLOSE_MARKER } from "../producers/output-fifo";
+import { type ProducerSource, toProducer } from "../producers/producer";
+import type { NormalTerminator, Terminator } from "../terminator";
+import type { BudgetUse, FrameBudget } from "./frame-budget";
+import { errorChannel } from "./diagnostics";
 import { type ServerRoute, deliverReport, isExpectedFailure, serverRoute } from "./failure-report";
 import { FramePolicy } from "./frame-policy";
-import { kDiscardedFrameEnd, kEmit, kFail, kInvokeHandleClose, kLingerExpired, kRejectFrame, kServerRoute, kStartHandshake, kSyncReading, kTimedOut } from "./internal";
+import { Inbound, type InboundOwner } from "./inbound";
+import {
+  kDiscardedFrameEnd,
+  kEmit,
+  kEmitError,
+  kFail,
+  kFrameTooLong,
+  kInvokeHandleClose,
+  kLingerExpired,
+  kRejectFrame,
+  kServerRoute,
+  kStartHandshake,
+  kSyncReading,
+  kTimedOut,
+} from "./internal";
+import { CLOSED, CLOSING, Lifecycle, OPEN, STOPPED } from "./lifecycle";
 import { Outbound } from "./outbound";
 import { checkLimit } from "./limits";
 import { type AsyncChatOptions, CHANNEL_LIMITS, lineEndingPolicy, resolveChannelOptions } from "./options";
 import { type RemotePeer, remotePeerOf } from "../net/remote-peer";
 import { ChannelTimers } from "./timers";
-import { PlaintextAfterStartTlsError, type StartTlsOptions, TlsUpgradeError, upgradeToTls } from "./tls-upgrade";
-
-/** A TLS upgrade under way: queued until the plaintext before it is written, then handshaking. */
-interface PendingUpgrade {
-  options: StartTlsOptions;
-  phase: "queued" | "handshake";
-  /** Input that arrived with or before the STARTTLS command. */
-  early: Buffer[];
-  /** Input that arrived after it. */
-  late: Buffer[];
-  resolve(socket: TLSSocket): void;
-  reject(error: Error): void;
-}
+import type { StartTlsOptions } from "./tls-upgrade";
 
 /** The events of a channel, for eventemitter3's typed `on`/`emit`. */
 export interface AsyncChatEvents {
@@ -68,21 +65,9 @@ export interface AsyncChatEvents {
 }
 
 
-const EMPTY = Buffer.alloc(0);
-
-const OPEN = 0;
-const CLOSING = 1;
-const CLOSED = 2;
-
-/** Empty pieces end a producer. */
-function isEmptyChunk(chunk: ProducerChunk): boolean {
-  return chunk.length === 0;
-}
-
 function toBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
-
 
 /**
  * A command/response channel: input framed by a terminator, output through a
@@ -103,102 +88,19 @@ function toBuffer(data: Uint8Array): Buffer {
  * same); then `error` is emitted. The server and other channels carry on.
  */
 export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends EventEmitter<Events> {
-  #socket: Duplex | null = null;
   /** The constructor's options, resolved (frozen, shared with other channels made with the same options). */
   readonly #options: Readonly<Required<AsyncChatOptions>>;
   /** What `options` returns, made on first use and kept up to date by the setters from then on. */
   #optionsInForce: Required<AsyncChatOptions> | null = null;
-  readonly #framer: Framer;
-
-  #terminator: Terminator = null;
-  #terminatorKind: NormalTerminator["kind"] = "all";
-  /** The chunk views are made of, its ArrayBuffer and offset (see `view`). */
-  #viewChunk: Buffer | null = null;
-  #viewBuffer: ArrayBufferLike | null = null;
-  #viewOffset = 0;
-  /** Pieces kept by appendData: the first, all of them once there are several, their total length. */
-  #kept: Buffer | null = null;
-  #keptMore: Buffer[] | null = null;
-  #keptLength = 0;
-  /** While a piece of a byte-count frame is being collected: the count before it, else -1. */
-  #countBeforePiece = -1;
-  #lastString: string | null = null;
-  #lastStringNormal: NormalTerminator | null = null;
-  /** The terminator in force when the last frame ended, and which of it matched. */
-  #matchedFrom: Terminator = null;
-  #matchedIndex = -1;
-
-  readonly #outbound: Outbound;
-
-  #state = OPEN;
-  /** No more input reaches user code (closing or closed). */
-  #inputStopped = false;
-  /** The framer is running; pushes wait for the end of the input batch. */
-  #pumpScheduled = false;
-  #socketPaused = false;
-  #connected = false;
-  #peerEnded = false;
-  #inputEndHandled = false;
-  #closeHandled = false;
-  #closeEmitted = false;
-
-  #upgrade: PendingUpgrade | null = null;
-  /** The listeners this channel put on its socket, to take them off again on a TLS upgrade. */
-  #listeners: Array<[string, (...args: any[]) => void]> = [];
-
   readonly #timers: ChannelTimers;
+  readonly #outbound: Outbound;
+  readonly #life: Lifecycle;
+  readonly #inbound: Inbound;
   readonly #policy: FramePolicy;
   /** @internal The route of a server's channel for unhandled failures (set by `ChatServer`, see failure-report.ts). */
   [kServerRoute]: ServerRoute | undefined = undefined;
   /** Set by the default handleError: the failure being handled reached it (no override took it over). */
   #errorReachedDefault = false;
-
-  /**
-   * Forwards the framer's calls to a channel. One class for every channel
-   * (not closures per channel), so that the optimized framing code is shared
-   * and does not die with the channel it was first compiled for.
-   */
-  static readonly #Sink = class ChannelSink implements FrameSink {
-    readonly channel: AsyncChat<any>;
-
-    constructor(channel: AsyncChat<any>) {
-      this.channel = channel;
-    }
-
-    data(chunk: Buffer, start: number, end: number): boolean {
-      const channel = this.channel;
-      channel.handleFrameData(chunk, start, end);
-      return channel.#mayFrame();
-    }
-
-    end(chunk: Buffer, start: number, end: number, matched: number): boolean {
-      const channel = this.channel;
-      channel.#matchedIndex = matched;
-      channel.#matchedFrom = channel.#terminator;
-      channel.#timers.framesEnded++;
-      channel.handleFrameEnd(chunk, start, end);
-      return channel.#mayFrame();
-    }
-
-    overflow(length: number): boolean {
-      const channel = this.channel;
-      channel.#overflow(length);
-      return channel.#mayFrame();
-    }
-
-    skipped(): boolean {
-      const channel = this.channel;
-      // Nothing reaches user code once input has stopped (the over-long frame's handling closed).
-      if (channel.#inputStopped) return false;
-      channel.handleDiscardedFrameEnd();
-      return channel.#mayFrame();
-    }
-
-    proceed(): boolean {
-      return this.channel.#mayFrame();
-    }
-  };
-
 
   /**
    * @param socket any `stream.Duplex` (a `net.Socket`, a `tls.TLSSocket`, one end
@@ -210,23 +112,26 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     super();
     // Shared and frozen: the setters change the parts (framer, timers, policy), and `options` shows them.
     this.#options = resolveChannelOptions(options);
-    this.#framer = new Framer(new AsyncChat.#Sink(this));
-    this.#framer.maxLength = this.#options.maxLength;
-    this.#timers = new ChannelTimers(this, this.#options.idleTimeout, this.#options.frameTimeout, this.#options.closeTimeout);
+    const resolved = this.#options;
+    this.#timers = new ChannelTimers(this, resolved.idleTimeout, resolved.frameTimeout, resolved.closeTimeout);
     this.#outbound = new Outbound(this, this.#timers);
-    this.#policy = new FramePolicy(this, this.#options.lineEndings);
+    this.#policy = new FramePolicy(this, resolved.lineEndings);
+    this.#life = new Lifecycle(this, this.#outbound, this.#timers, resolved.outputHighWaterMark, resolved.closeTimeout);
+    // The framing hooks are protected: the input side gets them through this view of the channel.
+    this.#inbound = new Inbound(this as unknown as InboundOwner, this.#life, this.#outbound, this.#timers, this.#policy, resolved);
+    this.#life.inbound = this.#inbound;
     // Subclasses written asynchat-style get asynchat's exact collectIncomingData pieces;
     // those that take ranges themselves (Protocol) get them without the copy that costs.
-    this.#framer.coalesceHeld = this.handleFrameData === AsyncChat.prototype.handleFrameData;
+    this.#inbound.framer.coalesceHeld = this.handleFrameData === AsyncChat.prototype.handleFrameData;
     if (socket !== undefined && socket !== null) {
-      this.#bind(socket);
+      this.#life.bind(socket);
       this.#remotePeer();
     }
   }
 
   /** The socket this channel reads and writes, or null. */
   get socket(): Duplex | null {
-    return this.#socket;
+    return this.#life.socket;
   }
 
   /**
@@ -247,7 +152,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   #peer: RemotePeer | undefined;
 
   #remotePeer(): RemotePeer | undefined {
-    if (this.#peer === undefined && this.#socket !== null) this.#peer = remotePeerOf(this.#socket);
+    const socket = this.#life.socket;
+    if (this.#peer === undefined && socket !== null) this.#peer = remotePeerOf(socket);
     return this.#peer;
   }
 
@@ -261,7 +167,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     // Made on first use (most channels never ask), from the values the setters keep.
     return (this.#optionsInForce ??= {
       ...this.#options,
-      maxLength: this.#framer.maxLength,
+      maxLength: this.#inbound.framer.maxLength,
       frameTimeout: this.#timers.frameTimeout,
       idleTimeout: this.#timers.idleTimeout,
       lineEndings: this.#policy.lineEndings,
@@ -270,12 +176,12 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   /** Whether the channel is closed (no more input or output). */
   get closed(): boolean {
-    return this.#state === CLOSED;
+    return this.#life.state === CLOSED;
   }
 
   /** Whether `closeWhenDone()` was called or the channel is closed: no more input reaches user code. */
   get closing(): boolean {
-    return this.#state !== OPEN;
+    return this.#life.state !== OPEN;
   }
 
   /**
@@ -284,11 +190,11 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * applies from the next byte framed.
    */
   get maxLength(): number {
-    return this.#framer.maxLength;
+    return this.#inbound.framer.maxLength;
   }
 
   set maxLength(limit: number) {
-    this.#framer.maxLength = checkLimit("maxLength", limit, CHANNEL_LIMITS.maxLength);
+    this.#inbound.framer.maxLength = checkLimit("maxLength", limit, CHANNEL_LIMITS.maxLength);
     if (this.#optionsInForce !== null) this.#optionsInForce.maxLength = limit;
   }
 
@@ -306,7 +212,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     if (checkLimit("frameTimeout", milliseconds, CHANNEL_LIMITS.frameTimeout) === this.#timers.frameTimeout) return;
     this.#timers.setFrameTimeout(milliseconds);
     if (this.#optionsInForce !== null) this.#optionsInForce.frameTimeout = milliseconds;
-    if (!this.#outbound.pumping) this.#updateFrameTimer();
+    if (!this.#outbound.pumping) this.#inbound.updateFrameTimer();
   }
 
   /**
@@ -320,7 +226,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   set idleTimeout(milliseconds: number) {
     if (checkLimit("idleTimeout", milliseconds, CHANNEL_LIMITS.idleTimeout) === this.#timers.idleTimeout) return;
-    this.#timers.setIdleTimeout(milliseconds, this.#socket !== null && this.#state !== CLOSED);
+    this.#timers.setIdleTimeout(milliseconds, this.#life.socket !== null && this.#life.state !== CLOSED);
     if (this.#optionsInForce !== null) this.#optionsInForce.idleTimeout = milliseconds;
   }
 
@@ -371,7 +277,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   /** Bytes received and not yet framed (waiting while reading is paused). */
   get bufferedInput(): number {
-    return this.#framer.pendingBytes;
+    return this.#inbound.framer.pendingBytes;
   }
 
   // ---------------------------------------------------------------- input
@@ -401,10 +307,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * Subclasses that frame without allocating (like `Protocol`) override it.
    */
   protected handleFrameData(chunk: Buffer, start: number, end: number): void {
-    // The policies (line endings, budget) cost one test per piece when none is in force.
-    if (this.#policy.active && !this.#policy.acceptPiece(chunk, start, end, this.#endsLines())) return;
-    if (this.#terminatorKind === "count") this.#collectCounted(chunk, start, end, this.#framer.remaining + (end - start));
-    else this.collectIncomingData(this.view(chunk, start, end));
+    this.#inbound.piece(chunk, start, end);
   }
 
   /**
@@ -413,12 +316,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * the chunk's ArrayBuffer and offset are looked up once per chunk.
    */
   protected view(chunk: Buffer, start: number, end: number): Buffer {
-    if (chunk !== this.#viewChunk) {
-      this.#viewChunk = chunk;
-      this.#viewBuffer = chunk.buffer;
-      this.#viewOffset = chunk.byteOffset;
-    }
-    return bufferView(this.#viewBuffer!, this.#viewOffset + start, end - start);
+    return this.#inbound.view(chunk, start, end);
   }
 
   /**
@@ -428,10 +326,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * copy and no array.
    */
   protected appendData(data: Buffer): void {
-    if (this.#kept === null) this.#kept = data;
-    else if (this.#keptMore === null) this.#keptMore = [this.#kept, data];
-    else this.#keptMore.push(data);
-    this.#keptLength += data.length;
+    this.#inbound.keep(data);
   }
 
   /**
@@ -439,52 +334,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * last call, joined (a single piece is returned as it is), and forgets them.
    */
   protected getData(): Buffer {
-    const first = this.#kept;
-    if (first === null) return EMPTY;
-    const more = this.#keptMore;
-    const length = this.#keptLength;
-    this.#kept = null;
-    this.#keptMore = null;
-    this.#keptLength = 0;
-    return more === null ? first : Buffer.concat(more, length);
-  }
-
-  /** Frames now end at a string or bytes terminator (the frames a line-ending policy checks). */
-  #endsLines(): boolean {
-    const kind = this.#terminatorKind;
-    return kind === "sequence" || kind === "any";
-  }
-
-  /** What was kept of a rejected frame for getData goes with it. */
-  #dropKept(): void {
-    this.#kept = null;
-    this.#keptMore = null;
-    this.#keptLength = 0;
-  }
-
-  /** @internal For the frame policy: see {@link kRejectFrame}. */
-  [kRejectFrame](error: BareLineEndingError | BudgetExceededError): void {
-    this.#dropKept();
-    this.#rejectByKind(error);
-  }
-
-  /** @internal For the frame policy: see {@link kDiscardedFrameEnd}. */
-  [kDiscardedFrameEnd](): void {
-    if (!this.#inputStopped) this.handleDiscardedFrameEnd();
-  }
-
-  /**
-   * Hands on a piece of a byte-count frame. As in asynchat, `getTerminator()`
-   * called from `collectIncomingData` still reports the count before the
-   * piece (`before`); it counts the piece once the call returns.
-   */
-  #collectCounted(chunk: Buffer, start: number, end: number, before: number): void {
-    this.#countBeforePiece = before;
-    try {
-      this.collectIncomingData(this.view(chunk, start, end));
-    } finally {
-      this.#countBeforePiece = -1;
-    }
+    return this.#inbound.takeKept();
   }
 
   /**
@@ -493,13 +343,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * then `foundTerminator`.
    */
   protected handleFrameEnd(chunk: Buffer, start: number, end: number): void {
-    if (this.#policy.active && !this.#policy.acceptEnd(chunk, start, end, this.#endsLines())) return;
-    if (end > start) {
-      if (this.#terminatorKind === "count" && this.#matchedIndex < 0) this.#collectCounted(chunk, start, end, end - start);
-      else this.collectIncomingData(this.view(chunk, start, end));
-    }
-    // collectIncomingData may have closed the channel: then the frame's end is not delivered either.
-    if (!this.#inputStopped) this.foundTerminator();
+    this.#inbound.frameEnd(chunk, start, end);
   }
 
   /**
@@ -519,26 +363,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * empty strings/bytes/arrays and negative, fractional or NaN numbers.
    */
   setTerminator(terminator: Terminator): void {
-    if (typeof terminator === "number" && terminator > 0 && Number.isSafeInteger(terminator)) {
-      // The common switch to a byte count: nothing to normalise.
-      this.#terminator = terminator;
-      this.#terminatorKind = "count";
-      this.#countBeforePiece = -1;
-      this.#framer.setCount(terminator);
-      this.#afterTerminatorChange();
-      return;
-    }
-    let normal: NormalTerminator;
-    if (typeof terminator === "string" && terminator === this.#lastString) normal = this.#lastStringNormal!;
-    else {
-      normal = normalizeTerminator(terminator);
-      if (typeof terminator === "string") {
-        // Protocols switch back to the same line terminator again and again: encode it once.
-        this.#lastString = terminator;
-        this.#lastStringNormal = normal;
-      }
-    }
-    this.setNormalTerminator(terminator, normal);
+    this.#inbound.setTerminator(terminator);
   }
 
   /**
@@ -548,18 +373,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * the same terminator again.
    */
   protected setNormalTerminator(terminator: Terminator, normal: NormalTerminator): void {
-    // An array is kept as its validated copy, so that getMatchedTerminator() names the
-    // element that matched even if the caller changes their array later.
-    this.#terminator = normal.kind === "any" ? normal.value : terminator;
-    this.#terminatorKind = normal.kind;
-    this.#countBeforePiece = -1;
-    this.#framer.setTerminator(normal);
-    this.#afterTerminatorChange();
-  }
-
-  #afterTerminatorChange(): void {
-    // Bytes held back for the old terminator are input again: frame them soon.
-    if (!this.#outbound.pumping && this.#framer.pendingBytes > 0) this.#schedulePump();
+    this.#inbound.setNormal(terminator, normal);
   }
 
   /**
@@ -567,8 +381,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * byte count, which reports the bytes still missing (0 once reached).
    */
   getTerminator(): Terminator {
-    if (this.#terminatorKind !== "count") return this.#terminator;
-    return this.#countBeforePiece >= 0 ? this.#countBeforePiece : this.#framer.remaining;
+    return this.#inbound.getTerminator();
   }
 
   /**
@@ -577,10 +390,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * a frame ended by a byte count or by the end of input.
    */
   getMatchedTerminator(): string | Uint8Array | null {
-    if (this.#matchedIndex < 0) return null;
-    const from = this.#matchedFrom;
-    if (Array.isArray(from)) return (from as ReadonlyArray<string | Uint8Array>)[this.#matchedIndex] ?? null;
-    return from as string | Uint8Array;
+    return this.#inbound.getMatchedTerminator();
   }
 
   /**
@@ -590,22 +400,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * frame's callbacks return, in order.
    */
   handleRead(data: Uint8Array): void {
-    if (this.#inputStopped) return;
-    if (!(data instanceof Uint8Array)) throw invalidArgType("data", "a Buffer or Uint8Array", data);
-    if (this.#upgrade !== null) {
-      // Belongs to the TLS stream (or is an injection attempt): the upgrade decides.
-      this.#upgrade.late.push(Buffer.from(data));
-      return;
-    }
-    this.#timers.refreshIdle();
-    this.#framer.feed(toBuffer(data));
-    if (this.#outbound.pumping) return;
-    this.#pump();
-    const waiting = this.#framer.pendingBytes;
-    if (waiting > this.#options.maxBufferedInput) {
-      this.#framer.reset();
-      this.#fail(new InputOverflowError(this.#options.maxBufferedInput, waiting));
-    }
+    this.#inbound.read(data);
   }
 
   /**
@@ -624,12 +419,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * your `readable()` changes.
    */
   updateReading(): void {
-    if (this.#outbound.pumping) return;
-    if (this.#framer.pendingBytes > 0 && this.#mayFrame()) this.#pump();
-    else {
-      this.#syncSocketReading();
-      this.#checkInputEnd();
-    }
+    this.#inbound.update();
   }
 
   // ---------------------------------------------------------------- output
@@ -646,7 +436,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     if (typeof data === "string") item = data;
     else if (data instanceof Uint8Array) item = toBuffer(data);
     else throw invalidArgType("data", "a string or bytes (Buffer, Uint8Array)", data);
-    if (this.#state !== OPEN) {
+    if (this.#life.state !== OPEN) {
       this.#emitError(new ChannelClosedError("push()"));
       return;
     }
@@ -662,7 +452,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    */
   pushWithProducer(producer: ProducerSource): void {
     const source = toProducer(producer);
-    if (this.#state !== OPEN) {
+    if (this.#life.state !== OPEN) {
       this.#emitError(new ChannelClosedError("pushWithProducer()"));
       source.discard?.();
       return;
@@ -676,27 +466,17 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * reaches user code, not even the rest of the chunk being framed.
    */
   closeWhenDone(): void {
-    if (this.#state !== OPEN) return;
-    this.#state = CLOSING;
-    this.#inputStopped = true;
-    this.#outbound.pushItem(CLOSE_MARKER);
-    this.#outbound.startClosing();
+    this.#life.closeWhenDone();
   }
 
   /** @internal The linger deadline passed (see {@link ChannelTimers.updateLinger}). */
   [kLingerExpired](): void {
-    if (this.#state === CLOSING) this.destroy();
-  }
-
-  /** No TLS upgrade is under way any more: output moves again. */
-  #endUpgrade(): void {
-    this.#upgrade = null;
-    this.#outbound.handshaking = false;
+    if (this.#life.state === CLOSING) this.destroy();
   }
 
   /** @internal For the parts: see {@link kFail}. */
-  [kFail](error: unknown): void {
-    this.#fail(error);
+  [kFail](error: unknown, fromPeer = false): void {
+    this.#fail(error, fromPeer);
   }
 
   /** @internal For the parts: see {@link kInvokeHandleClose}. */
@@ -706,7 +486,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   /** @internal For the parts: see {@link kStartHandshake}. */
   [kStartHandshake](socket: Duplex): void {
-    this.#handshake(socket);
+    this.#life.tls.handshake(socket);
   }
 
   /** @internal For the parts: see {@link kEmit}. */
@@ -716,12 +496,33 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   /** @internal For the parts: see {@link kSyncReading}. */
   [kSyncReading](): void {
-    this.#syncSocketReading();
+    this.#life.syncReading();
+  }
+
+  /** @internal For the parts: see {@link kEmitError}. */
+  [kEmitError](error: Error): void {
+    this.#emitError(error);
+  }
+
+  /** @internal For the input side: see {@link kFrameTooLong}. */
+  [kFrameTooLong](length: number): void {
+    this.#rejectFrame(new FrameTooLongError(this.#inbound.framer.maxLength, length), this.handleFrameTooLong);
+  }
+
+  /** @internal For the frame policy: see {@link kRejectFrame}. */
+  [kRejectFrame](error: BareLineEndingError | BudgetExceededError): void {
+    this.#inbound.dropKept();
+    this.#rejectByKind(error);
+  }
+
+  /** @internal For the frame policy: see {@link kDiscardedFrameEnd}. */
+  [kDiscardedFrameEnd](): void {
+    if ((this.#life.pauses & STOPPED) === 0) this.handleDiscardedFrameEnd();
   }
 
   /** @internal A deadline of {@link ChannelTimers} passed. */
   [kTimedOut](error: ChannelTimeoutError): void {
-    if (this.#state !== CLOSED) this.#fail(error);
+    if (this.#life.state !== CLOSED) this.#fail(error);
   }
 
   /**
@@ -730,12 +531,12 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * input is framed as usual. A pending `closeWhenDone` still closes.
    */
   discardBuffers(): void {
-    this.#framer.reset();
-    this.#dropKept();
+    this.#inbound.framer.reset();
+    this.#inbound.dropKept();
     // The frame under way is gone: so is its line-ending check or its rejection.
     this.#policy.reset();
     this.#outbound.clear();
-    if (this.#state === CLOSING) this.#outbound.pushItem(CLOSE_MARKER);
+    if (this.#life.state === CLOSING) this.#outbound.pushItem(CLOSE_MARKER);
   }
 
   /**
@@ -825,7 +626,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * channel closes all the same.
    */
   protected reportUnhandledError(error: Error): void {
-    deliverReport(serverRoute(this)?.reporter ?? "stderr", error, this, this.#socket);
+    deliverReport(serverRoute(this)?.reporter ?? "stderr", error, this, this.#life.socket);
   }
 
   /**
@@ -907,39 +708,12 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * the socket has closed. Idempotent.
    */
   close(): void {
-    if (this.#state === CLOSED) return;
-    this.#outbound.writeLastWords();
-    this.#shutDown();
-    const socket = this.#socket;
-    if (socket === null) {
-      queueMicrotask(() => this.#emitClose());
-      return;
-    }
-    if (socket.destroyed) {
-      if ((socket as Duplex & { closed?: boolean }).closed) queueMicrotask(() => this.#emitClose());
-      return;
-    }
-    // Keep reading (and dropping) so unread input cannot turn our close into a reset.
-    socket.resume();
-    if (socket.writableFinished || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const timer = setTimeout(() => socket.destroy(), this.#options.closeTimeout);
-    timer.unref();
-    socket.end(() => {
-      clearTimeout(timer);
-      socket.destroy();
-    });
+    this.#life.close();
   }
 
   /** Closes the channel at once: the socket is destroyed without flushing. Idempotent. */
   destroy(): void {
-    if (this.#state === CLOSED) return;
-    this.#shutDown();
-    const socket = this.#socket;
-    if (socket === null || (socket as Duplex & { closed?: boolean }).closed) queueMicrotask(() => this.#emitClose());
-    else socket.destroy();
+    this.#life.destroy();
   }
 
   // ---------------------------------------------------------------- internals
@@ -951,69 +725,6 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   #emitError(error: Error): void {
     if (errorChannel.hasSubscribers) errorChannel.publish({ channel: this, error });
     (this as unknown as EventEmitter<AsyncChatEvents>).emit("error", error);
-  }
-
-  #emitClose(): void {
-    if (this.#closeEmitted) return;
-    this.#closeEmitted = true;
-    if (this.#state !== CLOSED) this.#shutDown();
-    // Only a channel that announced its opening announces its close, so the two can be counted.
-    if (this.#connected && closeChannel.hasSubscribers) closeChannel.publish({ channel: this });
-    this.#emit("close");
-  }
-
-  #shutDown(): void {
-    this.#state = CLOSED;
-    this.#inputStopped = true;
-    this.#framer.reset();
-    this.#outbound.closed = true;
-    this.#outbound.clear();
-    this.#timers.stop();
-    // A TLS upgrade that had not got to its handshake will never start: settle its promise.
-    // (Once the handshake runs, its own failure path settles it; a second reject is a no-op.)
-    const upgrade = this.#upgrade;
-    if (upgrade !== null) {
-      this.#endUpgrade();
-      upgrade.reject(new TlsUpgradeError("TLS upgrade failed: the channel closed before the handshake finished"));
-    }
-  }
-
-  #bind(socket: Duplex, connected = false): void {
-    if (typeof socket !== "object" || socket === null || typeof socket.write !== "function" || typeof socket.on !== "function") {
-      throw invalidArgType("socket", "a stream.Duplex", socket);
-    }
-    this.#socket = socket;
-    this.#socketPaused = false;
-    this.#outbound.bind(socket);
-    this.#listen(socket, "data", (data: Buffer | string) => {
-      if (!this.#connected) this.#onConnected();
-      this.handleRead(typeof data === "string" ? Buffer.from(data) : data);
-    });
-    this.#listen(socket, "end", () => this.#onEnd());
-    // The socket's own errors (a reset, a broken pipe) are the peer's doing, never reported as bugs.
-    this.#listen(socket, "error", (error: Error) => this.#fail(error, true));
-    this.#listen(socket, "close", () => this.#onSocketClose());
-    this.#listen(socket, "drain", () => {
-      this.#outbound.drained();
-      this.#timers.refreshIdle();
-      this.handleWrite();
-      this.updateReading();
-    });
-    if (connected) return;
-    const connecting = (socket as Duplex & { connecting?: boolean }).connecting === true;
-    if (connecting) this.#listen(socket, "connect", () => this.#onConnected());
-    else queueMicrotask(() => this.#onConnected());
-    this.#timers.startIdle();
-  }
-
-  #listen(socket: Duplex, event: string, listener: (...args: any[]) => void): void {
-    socket.on(event, listener);
-    this.#listeners.push([event, listener]);
-  }
-
-  #unbind(socket: Duplex): void {
-    for (const [event, listener] of this.#listeners) socket.off(event, listener);
-    this.#listeners = [];
   }
 
   /**
@@ -1032,140 +743,11 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     if (typeof options !== "object" || options === null || typeof options.isServer !== "boolean") {
       throw invalidArgType("options.isServer", "a boolean", (options as StartTlsOptions | null)?.isServer);
     }
-    const socket = this.#socket;
-    if (socket === null || this.#state !== OPEN) return Promise.reject(new ChannelClosedError("startTls()"));
-    if (this.#upgrade !== null) return Promise.reject(new TlsUpgradeError("a TLS upgrade is already under way"));
-    const upgraded = new Promise<TLSSocket>((resolve, reject) => {
-      // Nothing more is framed in plaintext: what is buffered now arrived with the STARTTLS command.
-      this.#upgrade = { options, phase: "queued", early: this.#framer.takeUnframed(), late: [], resolve, reject };
-      socket.pause();
-      this.#socketPaused = true;
-      this.#outbound.pushItem(STARTTLS_MARKER);
-    });
-    // A failure is also reported through handleError and the error event: a caller that does not
-    // await the promise must not get an unhandled rejection.
-    upgraded.catch(() => undefined);
-    return upgraded;
-  }
-
-  /** The plaintext before the STARTTLS marker has been handed to the socket: wait for it to leave, then handshake. */
-  #handshake(socket: Duplex): void {
-    const upgrade = this.#upgrade!;
-    upgrade.phase = "handshake";
-    this.#outbound.handshaking = true;
-    socket.write(Buffer.alloc(0), () => {
-      if (this.#upgrade !== upgrade || this.#state === CLOSED) return;
-      const policy = upgrade.options.plaintextLeftover ?? "reject";
-      const earlyBytes = upgrade.early.reduce((n, b) => n + b.length, 0);
-      if (earlyBytes > 0 && policy === "reject") {
-        this.#endUpgrade();
-        const error = new PlaintextAfterStartTlsError(earlyBytes);
-        upgrade.reject(error);
-        this.#fail(error);
-        return;
-      }
-      // Whatever the socket read after the STARTTLS command belongs to the TLS stream.
-      const replay = policy === "tls" ? [...upgrade.early, ...upgrade.late] : [...upgrade.late];
-      for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) replay.push(chunk);
-      this.#unbind(socket);
-      let upgraded: ReturnType<typeof upgradeToTls>;
-      try {
-        upgraded = upgradeToTls(socket, replay, upgrade.options);
-      } catch (error) {
-        this.#endUpgrade();
-        const failure = new TlsUpgradeError(`TLS upgrade failed: ${(error as Error).message}`, error);
-        upgrade.reject(failure);
-        this.#bind(socket, true);
-        this.#fail(failure);
-        return;
-      }
-      this.#socket = upgraded.socket;
-      this.#outbound.socket = upgraded.socket;
-      // Until the handshake is done the TLS socket has none of the channel's listeners: a channel
-      // closed meanwhile (close(), a timeout) learns here that its socket is gone.
-      upgraded.socket.once("close", () => {
-        if (this.#state === CLOSED) this.#emitClose();
-      });
-      upgraded.ready.then(
-        (tlsSocket) => {
-          this.#endUpgrade();
-          if (this.#state === CLOSED) {
-            tlsSocket.destroy();
-            if ((tlsSocket as Duplex & { closed?: boolean }).closed) this.#emitClose();
-            return;
-          }
-          this.#bind(tlsSocket, true);
-          upgrade.resolve(tlsSocket);
-          this.handleWrite();
-          this.updateReading();
-        },
-        (error: Error) => {
-          this.#endUpgrade();
-          upgrade.reject(error);
-          if (this.#state === CLOSED) {
-            if ((upgraded.socket as Duplex & { closed?: boolean }).closed) this.#emitClose();
-            return;
-          }
-          this.#fail(error);
-          this.#shutDown();
-          queueMicrotask(() => this.#emitClose());
-        },
-      );
-    });
-  }
-
-  #onConnected(): void {
-    if (this.#connected || this.#state === CLOSED) return;
-    this.#connected = true;
-    if (openChannel.hasSubscribers) openChannel.publish({ channel: this });
-    try {
-      this.handleConnect();
-    } catch (error) {
-      this.#fail(error);
-    }
-    this.#emit("connect");
-    this.#syncSocketReading();
-  }
-
-  #onEnd(): void {
-    this.#peerEnded = true;
-    this.#checkInputEnd();
-  }
-
-  #onSocketClose(): void {
-    if (this.#state !== CLOSED) {
-      this.#invokeHandleClose();
-      if (this.#state !== CLOSED) this.#shutDown();
-    }
-    this.#emitClose();
-  }
-
-  /** The end of input is handled once all input before it has been framed. */
-  #checkInputEnd(): void {
-    if (!this.#peerEnded || this.#inputEndHandled || this.#outbound.pumping) return;
-    if (this.#state === OPEN && this.#framer.pendingBytes > 0) return;
-    this.#inputEndHandled = true;
-    if (this.#state !== OPEN) return;
-    try {
-      const deliver = this.#options.deliverPartialFrameAtEnd;
-      this.#outbound.pumping = true;
-      let partial: number;
-      try {
-        partial = this.#framer.finish(deliver);
-      } finally {
-        this.#outbound.pumping = false;
-      }
-      if (partial > 0 && !deliver) this.#emitError(new IncompleteFrameError(partial));
-      if (this.#outbound.flushWanted) this.#outbound.scheduleFlush();
-      if (this.#state === OPEN) this.handleEndOfInput();
-    } catch (error) {
-      this.#fail(error);
-    }
+    return this.#life.startTls(options);
   }
 
   #invokeHandleClose(): void {
-    if (this.#closeHandled || this.#state === CLOSED) return;
-    this.#closeHandled = true;
+    if (!this.#life.claimHandleClose()) return;
     try {
       this.handleClose();
     } catch (error) {
@@ -1213,12 +795,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       this.reportUnhandledError(failure);
     } catch (thrown) {
       // A report must not take the process down; print what went wrong with it instead.
-      deliverReport("stderr", asError(thrown), this, this.#socket);
+      deliverReport("stderr", asError(thrown), this, this.#life.socket);
     }
-  }
-
-  #overflow(length: number): void {
-    this.#rejectFrame(new FrameTooLongError(this.#framer.maxLength, length), this.handleFrameTooLong);
   }
 
   /** A frame is rejected: its hook decides (a throw there fails the channel), then the `error` event. */
@@ -1238,72 +816,6 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * and would have been written already had the input come in smaller reads.
    */
   #flushDeferred(): void {
-    if (this.#outbound.pumping && this.#outbound.flushWanted && this.#state === OPEN) this.handleWrite();
-  }
-
-  /** May another frame be delivered now? */
-  #mayFrame(): boolean {
-    if (this.#inputStopped || this.#upgrade !== null) return false;
-    return !this.#outbound.full(this.#options.outputHighWaterMark) && this.readable();
-  }
-
-  /** Frames pending input, then sends what the callbacks pushed as one batch. */
-  #pump(): void {
-    if (this.#outbound.pumping) return;
-    this.#outbound.pumping = true;
-    this.#pumpScheduled = false;
-    try {
-      for (;;) {
-        try {
-          this.#framer.run();
-          break;
-        } catch (error) {
-          this.#fail(error);
-          if (!this.#mayFrame()) break;
-        }
-      }
-    } finally {
-      this.#outbound.pumping = false;
-      // An idle channel must not keep its last read alive through the view cache.
-      this.#viewChunk = null;
-      this.#viewBuffer = null;
-    }
-    if (this.#outbound.flushWanted) this.handleWrite();
-    // Framing may have stopped only because this batch's replies passed the output
-    // high-water mark; if the socket took them at once, no drain will come to resume it.
-    if (this.#framer.pendingBytes > 0 && this.#mayFrame()) this.#schedulePump();
-    this.#syncSocketReading();
-    this.#updateFrameTimer();
-    this.#checkInputEnd();
-  }
-
-  #schedulePump(): void {
-    if (this.#pumpScheduled) return;
-    this.#pumpScheduled = true;
-    queueMicrotask(() => {
-      if (!this.#pumpScheduled) return;
-      this.#pumpScheduled = false;
-      if (this.#framer.pendingBytes > 0 && this.#mayFrame()) this.#pump();
-    });
-  }
-
-  /** Pauses or resumes the socket to match `readable()` and the output high-water mark. */
-  #syncSocketReading(): void {
-    const socket = this.#socket;
-    if (socket === null || this.#state === CLOSED || this.#upgrade !== null) return;
-    // While closing, keep reading and dropping: a paused socket with unread input closes with a reset.
-    const want = this.#inputStopped || this.#mayFrame();
-    if (want && this.#socketPaused) {
-      this.#socketPaused = false;
-      socket.resume();
-    } else if (!want && !this.#socketPaused) {
-      this.#socketPaused = true;
-      socket.pause();
-    }
-  }
-
-  /** Starts the frame timer when a frame is under way, stops it when none is. */
-  #updateFrameTimer(): void {
-    this.#timers.updateFrame(this.#state !== CLOSED && this.#framer.frameInProgress);
+    if (this.#outbound.pumping && this.#outbound.flushWanted && this.#life.state === OPEN) this.handleWrite();
   }
 }

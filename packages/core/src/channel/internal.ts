@@ -1,6 +1,6 @@
 /**
  * The channel's internal entry points, keyed by symbols that this package
- * does not export: the parts of a channel (timers, outbound, STARTTLS) call
+ * does not export: the parts of a channel (timers, outbound, inbound, life cycle, frame policy) call
  * back into the channel through them, and users cannot (the keys are not
  * reachable from `@asynchat/core`'s exports). The same device Node's own
  * modules use for their internals.
@@ -16,10 +16,6 @@ export const kLingerExpired: unique symbol = Symbol("asynchat.lingerExpired");
 export const kInvokeHandleClose: unique symbol = Symbol("asynchat.invokeHandleClose");
 /** `(event)`: emit `drain`, `connect` or `close` on the channel. */
 export const kEmit: unique symbol = Symbol("asynchat.emit");
-/** `()`: whether a callback of the framer is running (pushes then wait for the end of the input batch). */
-export const kPumping: unique symbol = Symbol("asynchat.pumping");
-/** `()`: the channel's life-cycle state: 0 open, 1 closing, 2 closed. */
-export const kState: unique symbol = Symbol("asynchat.state");
 /** `()`: pause or resume the socket to match `readable()` and the output limit. */
 export const kSyncReading: unique symbol = Symbol("asynchat.syncReading");
 /** `(socket)`: the plaintext before a STARTTLS marker has been handed to the socket: start the handshake. */
@@ -28,5 +24,9 @@ export const kStartHandshake: unique symbol = Symbol("asynchat.startHandshake");
 export const kRejectFrame: unique symbol = Symbol("asynchat.rejectFrame");
 /** `()`: a rejected frame's terminator arrived: `handleDiscardedFrameEnd`, unless input has stopped. */
 export const kDiscardedFrameEnd: unique symbol = Symbol("asynchat.discardedFrameEnd");
+/** `(error)`: emit `error` (and publish it on the diagnostics channel), nothing else. */
+export const kEmitError: unique symbol = Symbol("asynchat.emitError");
+/** `(length)`: the current frame passed `maxLength`: `handleFrameTooLong`, then the `error` event. */
+export const kFrameTooLong: unique symbol = Symbol("asynchat.frameTooLong");
 /** The channel's field holding its server's route for unhandled failures (see `failure-report.ts`). */
 export const kServerRoute: unique symbol = Symbol("asynchat.serverRoute");
