@@ -116,7 +116,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   #channelBudget: ChannelBudget | null = null;
 
   /** Pieces of the frame under way (buffered states). */
-  #parts: Buffer[] = [];
+  #parts: Buffer[] | null = null;
   #partsLength = 0;
   /** An async handler is pending: no frame is delivered until it settles. */
   #busy = false;
@@ -127,7 +127,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   /** What `@onOverflow` named, entered once the rejected frame has ended. */
   #afterRejection: unknown = undefined;
   /** The line-ending check of a streamed crlf-only frame under way. */
-  readonly #crlf = new CrlfCheck();
+  #crlf: CrlfCheck | null = null;
   #streamDecoder: StringDecoder | null = null;
 
   #budgetBytes = 0;
@@ -300,7 +300,8 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
       if (isPromiseLike(result)) this.#wait(result, null);
       return;
     }
-    this.#parts.push(this.view(chunk, start, end));
+    // Made on the first frame that comes in pieces: most connections never have one.
+    (this.#parts ??= []).push(this.view(chunk, start, end));
     this.#partsLength += end - start;
   }
 
@@ -320,7 +321,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
           this.handleDiscardedFrameEnd();
           return;
         }
-        const bad = this.#crlf.end();
+        const bad = this.#crlf === null ? -1 : this.#crlf.end();
         if (bad >= 0) {
           this.#rejectComplete(new BareLineEndingError(bad));
           return;
@@ -330,15 +331,16 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
     } else {
       let frame: Buffer | string;
       let length: number;
-      if (this.#parts.length === 0) {
+      const parts = this.#parts;
+      if (parts === null || parts.length === 0) {
         length = end - start;
         if (this.#crlfNow && !this.#checkFrame(chunk, start, end)) return;
         frame = state.latin1 ? this.#latin1(chunk, start, end) : state.encoding !== null ? chunk.toString(state.encoding, start, end) : this.view(chunk, start, end);
       } else {
-        if (end > start) this.#parts.push(this.view(chunk, start, end));
+        if (end > start) parts.push(this.view(chunk, start, end));
         length = this.#partsLength + (end - start);
-        const whole = Buffer.concat(this.#parts, length);
-        this.#parts = [];
+        const whole = Buffer.concat(parts, length);
+        this.#parts = null;
         this.#partsLength = 0;
         if (this.#crlfNow && !this.#checkFrame(whole, 0, length)) return;
         frame = state.encoding !== null ? whole.toString(state.encoding) : whole;
@@ -549,10 +551,10 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
 
   /** A frame is rejected: drop what was gathered, let @onOverflow decide, report the error. */
   #reject(error: FrameRejection): void {
-    this.#parts = [];
+    this.#parts = null;
     this.#partsLength = 0;
     this.#streamDecoder = null;
-    this.#crlf.reset();
+    this.#crlf?.reset();
     const handlers = this.#machine.lifecycle.overflow;
     if (handlers.length === 0) {
       if (error instanceof FrameTooLongError) super.handleFrameTooLong(error);
@@ -588,7 +590,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
 
   /** Checks a piece of a streamed crlf-only frame; a bad one drops the rest of the frame. */
   #checkPiece(data: Buffer, start: number, end: number): boolean {
-    const bad = this.#crlf.piece(data, start, end);
+    const bad = (this.#crlf ??= new CrlfCheck()).piece(data, start, end);
     if (bad < 0) return true;
     this.#dropping = true;
     this.#rejectAndReport(new BareLineEndingError(bad));
