@@ -1,74 +1,29 @@
 /**
- * AsyncChat: asynchat's `async_chat` on a Node `stream.Duplex`.
- *
- * Input: the socket's data goes to `handleRead`, which feeds the pure
- * {@link Framer}; the framer calls back with frame data and frame ends,
- * which by default become `collectIncomingData` and `foundTerminator`.
- * Output: `push`/`pushWithProducer` append to a FIFO that is moved to the
- * socket in batches, honouring its backpressure.
+ * AsyncChat: asynchat's `async_chat` on a Node `stream.Duplex`. The façade
+ * users subclass: every public method and hook is here, and the work is done
+ * by the parts (Lifecycle, Inbound, Outbound, FramePolicy, ChannelTimers,
+ * TlsUpgrader, Failures), one instance each per channel.
  */
 
 import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import EventEmitter from "eventemitter3";
-import {
-  BareLineEndingError,
-  type BudgetExceededError,
-  ChannelClosedError,
-  type ChannelTimeoutError,
-  FrameTooLongError,
-  NotImplementedError,
-  asError,
-  invalidArgType,
-} from "../errors";
+import type { AsyncChatEvents } from "./events";
+import { type BareLineEndingError, type BudgetExceededError, ChannelClosedError, type FrameTooLongError, NotImplementedError, invalidArgType } from "../errors";
+import { toBuffer } from "../framing/buffer-view";
 import type { LineEndingPolicy } from "../framing/line-endings";
-import { CLOSE_MARKER } from "../producers/output-fifo";
 import { type ProducerSource, toProducer } from "../producers/producer";
 import type { NormalTerminator, Terminator } from "../terminator";
 import type { BudgetUse, FrameBudget } from "./frame-budget";
-import { errorChannel } from "./diagnostics";
-import { type ServerRoute, deliverReport, isExpectedFailure, serverRoute } from "./failure-report";
-import { FramePolicy } from "./frame-policy";
-import { Inbound, type InboundOwner } from "./inbound";
-import {
-  kDiscardedFrameEnd,
-  kEmit,
-  kEmitError,
-  kFail,
-  kFrameTooLong,
-  kInvokeHandleClose,
-  kLingerExpired,
-  kRejectFrame,
-  kServerRoute,
-  kStartHandshake,
-  kSyncReading,
-  kTimedOut,
-} from "./internal";
-import { CLOSED, CLOSING, Lifecycle, OPEN, STOPPED } from "./lifecycle";
-import { Outbound } from "./outbound";
+import type { ServerRoute } from "./failure-report";
+import { kServerRoute } from "./internal";
+import { Inbound } from "./inbound";
+import { CLOSED, type ChannelHooks, Lifecycle, OPEN } from "./lifecycle";
 import { checkLimit } from "./limits";
 import { type AsyncChatOptions, CHANNEL_LIMITS, lineEndingPolicy, resolveChannelOptions } from "./options";
-import { type RemotePeer, remotePeerOf } from "../net/remote-peer";
-import { ChannelTimers } from "./timers";
 import type { StartTlsOptions } from "./tls-upgrade";
 
-/** The events of a channel, for eventemitter3's typed `on`/`emit`. */
-export interface AsyncChatEvents {
-  /** The connection is established (at once for an accepted socket) and `handleConnect` has run. */
-  connect: [];
-  /** The channel is closed: emitted exactly once, after the socket has closed. */
-  close: [];
-  /** A failure of this channel: an exception from user code, a socket error, an over-long frame, a timeout. */
-  error: [error: Error];
-  /** Output that was held back (socket full or past the high-water mark) has all been handed to the socket. */
-  drain: [];
-}
-
-
-function toBuffer(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-}
-
+export type { AsyncChatEvents } from "./events";
 /**
  * A command/response channel: input framed by a terminator, output through a
  * FIFO of producers. Subclass it and override {@link collectIncomingData} and
@@ -92,15 +47,10 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   readonly #options: Readonly<Required<AsyncChatOptions>>;
   /** What `options` returns, made on first use and kept up to date by the setters from then on. */
   #optionsInForce: Required<AsyncChatOptions> | null = null;
-  readonly #timers: ChannelTimers;
-  readonly #outbound: Outbound;
   readonly #life: Lifecycle;
   readonly #inbound: Inbound;
-  readonly #policy: FramePolicy;
   /** @internal The route of a server's channel for unhandled failures (set by `ChatServer`, see failure-report.ts). */
   [kServerRoute]: ServerRoute | undefined = undefined;
-  /** Set by the default handleError: the failure being handled reached it (no override took it over). */
-  #errorReachedDefault = false;
 
   /**
    * @param socket any `stream.Duplex` (a `net.Socket`, a `tls.TLSSocket`, one end
@@ -112,20 +62,15 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     super();
     // Shared and frozen: the setters change the parts (framer, timers, policy), and `options` shows them.
     this.#options = resolveChannelOptions(options);
-    const resolved = this.#options;
-    this.#timers = new ChannelTimers(this, resolved.idleTimeout, resolved.frameTimeout, resolved.closeTimeout);
-    this.#outbound = new Outbound(this, this.#timers);
-    this.#policy = new FramePolicy(this, resolved.lineEndings);
-    this.#life = new Lifecycle(this, this.#outbound, this.#timers, resolved.outputHighWaterMark, resolved.closeTimeout);
-    // The framing hooks are protected: the input side gets them through this view of the channel.
-    this.#inbound = new Inbound(this as unknown as InboundOwner, this.#life, this.#outbound, this.#timers, this.#policy, resolved);
-    this.#life.inbound = this.#inbound;
-    // Subclasses written asynchat-style get asynchat's exact collectIncomingData pieces;
-    // those that take ranges themselves (Protocol) get them without the copy that costs.
+    // A few hooks are protected: the parts get them through this view of the channel.
+    const hooks = this as unknown as ChannelHooks;
+    const life = (this.#life = new Lifecycle(hooks, this.#options));
+    this.#inbound = life.inbound = new Inbound(hooks, life, this.#options);
+    // asynchat-style subclasses get asynchat's exact pieces; Protocol takes ranges without the copy.
     this.#inbound.framer.coalesceHeld = this.handleFrameData === AsyncChat.prototype.handleFrameData;
     if (socket !== undefined && socket !== null) {
       this.#life.bind(socket);
-      this.#remotePeer();
+      this.#life.remotePeer();
     }
   }
 
@@ -141,20 +86,12 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * undefined without a connected network socket.
    */
   get remoteAddress(): string | undefined {
-    return this.#remotePeer()?.address;
+    return this.#life.remotePeer()?.address;
   }
 
   /** The client's port, as {@link remoteAddress} says where it comes from. */
   get remotePort(): number | undefined {
-    return this.#remotePeer()?.port;
-  }
-
-  #peer: RemotePeer | undefined;
-
-  #remotePeer(): RemotePeer | undefined {
-    const socket = this.#life.socket;
-    if (this.#peer === undefined && socket !== null) this.#peer = remotePeerOf(socket);
-    return this.#peer;
+    return this.#life.remotePeer()?.port;
   }
 
   /**
@@ -168,9 +105,9 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     return (this.#optionsInForce ??= {
       ...this.#options,
       maxLength: this.#inbound.framer.maxLength,
-      frameTimeout: this.#timers.frameTimeout,
-      idleTimeout: this.#timers.idleTimeout,
-      lineEndings: this.#policy.lineEndings,
+      frameTimeout: this.#life.timers.frameTimeout,
+      idleTimeout: this.#life.timers.idleTimeout,
+      lineEndings: this.#inbound.policy.lineEndings,
     });
   }
 
@@ -205,14 +142,14 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * protocol state; a change restarts the deadline of a frame under way.
    */
   get frameTimeout(): number {
-    return this.#timers.frameTimeout;
+    return this.#life.timers.frameTimeout;
   }
 
   set frameTimeout(milliseconds: number) {
-    if (checkLimit("frameTimeout", milliseconds, CHANNEL_LIMITS.frameTimeout) === this.#timers.frameTimeout) return;
-    this.#timers.setFrameTimeout(milliseconds);
+    if (checkLimit("frameTimeout", milliseconds, CHANNEL_LIMITS.frameTimeout) === this.#life.timers.frameTimeout) return;
+    this.#life.timers.setFrameTimeout(milliseconds);
     if (this.#optionsInForce !== null) this.#optionsInForce.frameTimeout = milliseconds;
-    if (!this.#outbound.pumping) this.#inbound.updateFrameTimer();
+    if (!this.#life.outbound.pumping) this.#inbound.updateFrameTimer();
   }
 
   /**
@@ -221,12 +158,12 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * May be changed at any time; a change starts the wait afresh.
    */
   get idleTimeout(): number {
-    return this.#timers.idleTimeout;
+    return this.#life.timers.idleTimeout;
   }
 
   set idleTimeout(milliseconds: number) {
-    if (checkLimit("idleTimeout", milliseconds, CHANNEL_LIMITS.idleTimeout) === this.#timers.idleTimeout) return;
-    this.#timers.setIdleTimeout(milliseconds, this.#life.socket !== null && this.#life.state !== CLOSED);
+    if (checkLimit("idleTimeout", milliseconds, CHANNEL_LIMITS.idleTimeout) === this.#life.timers.idleTimeout) return;
+    this.#life.timers.setIdleTimeout(milliseconds, this.#life.socket !== null && this.#life.state !== CLOSED);
     if (this.#optionsInForce !== null) this.#optionsInForce.idleTimeout = milliseconds;
   }
 
@@ -237,13 +174,13 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * `"crlf"` for SMTP's DATA); a change applies to the bytes framed after it.
    */
   get lineEndings(): LineEndingPolicy {
-    return this.#policy.lineEndings;
+    return this.#inbound.policy.lineEndings;
   }
 
   set lineEndings(policy: LineEndingPolicy) {
     if (lineEndingPolicy(policy, "lineEndings") === this.lineEndings) return;
     if (this.#optionsInForce !== null) this.#optionsInForce.lineEndings = policy;
-    this.#policy.lineEndings = policy;
+    this.#inbound.policy.lineEndings = policy;
   }
 
   /**
@@ -257,30 +194,28 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * states instead: `static budgets` and `{ budget }`.)
    */
   startBudget(budget: FrameBudget): void {
-    this.#policy.startBudget(budget);
+    this.#inbound.policy.startBudget(budget);
   }
 
   /** Ends the running budget; returns what it used (zeros if none was running). */
   endBudget(): BudgetUse {
-    return this.#policy.endBudget();
+    return this.#inbound.policy.endBudget();
   }
 
   /** What the running budget has used so far, or null if none is running. */
   get budgetUsed(): BudgetUse | null {
-    return this.#policy.budgetUsed;
+    return this.#inbound.policy.budgetUsed;
   }
 
   /** Bytes of output queued in the FIFO and in the socket (producers not yet asked are not counted). */
   get queuedOutput(): number {
-    return this.#outbound.queuedBytes;
+    return this.#life.outbound.queuedBytes;
   }
 
   /** Bytes received and not yet framed (waiting while reading is paused). */
   get bufferedInput(): number {
     return this.#inbound.framer.pendingBytes;
   }
-
-  // ---------------------------------------------------------------- input
 
   /**
    * asynchat's `collect_incoming_data`: called with each piece of the
@@ -422,8 +357,6 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#inbound.update();
   }
 
-  // ---------------------------------------------------------------- output
-
   /**
    * asynchat's `push`: queue data for sending (a string is sent as UTF-8).
    * Pushes made while a received chunk is being framed leave together when
@@ -437,11 +370,11 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     else if (data instanceof Uint8Array) item = toBuffer(data);
     else throw invalidArgType("data", "a string or bytes (Buffer, Uint8Array)", data);
     if (this.#life.state !== OPEN) {
-      this.#emitError(new ChannelClosedError("push()"));
+      this.#life.failures.emitError(new ChannelClosedError("push()"));
       return;
     }
     if (item.length === 0) return;
-    this.#outbound.pushData(item);
+    this.#life.outbound.pushData(item);
   }
 
   /**
@@ -453,11 +386,11 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   pushWithProducer(producer: ProducerSource): void {
     const source = toProducer(producer);
     if (this.#life.state !== OPEN) {
-      this.#emitError(new ChannelClosedError("pushWithProducer()"));
+      this.#life.failures.emitError(new ChannelClosedError("pushWithProducer()"));
       source.discard?.();
       return;
     }
-    this.#outbound.pushItem(source);
+    this.#life.outbound.pushItem(source);
   }
 
   /**
@@ -469,74 +402,13 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#life.closeWhenDone();
   }
 
-  /** @internal The linger deadline passed (see {@link ChannelTimers.updateLinger}). */
-  [kLingerExpired](): void {
-    if (this.#life.state === CLOSING) this.destroy();
-  }
-
-  /** @internal For the parts: see {@link kFail}. */
-  [kFail](error: unknown, fromPeer = false): void {
-    this.#fail(error, fromPeer);
-  }
-
-  /** @internal For the parts: see {@link kInvokeHandleClose}. */
-  [kInvokeHandleClose](): void {
-    this.#invokeHandleClose();
-  }
-
-  /** @internal For the parts: see {@link kStartHandshake}. */
-  [kStartHandshake](socket: Duplex): void {
-    this.#life.tls.handshake(socket);
-  }
-
-  /** @internal For the parts: see {@link kEmit}. */
-  [kEmit](event: "drain"): void {
-    this.#emit(event);
-  }
-
-  /** @internal For the parts: see {@link kSyncReading}. */
-  [kSyncReading](): void {
-    this.#life.syncReading();
-  }
-
-  /** @internal For the parts: see {@link kEmitError}. */
-  [kEmitError](error: Error): void {
-    this.#emitError(error);
-  }
-
-  /** @internal For the input side: see {@link kFrameTooLong}. */
-  [kFrameTooLong](length: number): void {
-    this.#rejectFrame(new FrameTooLongError(this.#inbound.framer.maxLength, length), this.handleFrameTooLong);
-  }
-
-  /** @internal For the frame policy: see {@link kRejectFrame}. */
-  [kRejectFrame](error: BareLineEndingError | BudgetExceededError): void {
-    this.#inbound.dropKept();
-    this.#rejectByKind(error);
-  }
-
-  /** @internal For the frame policy: see {@link kDiscardedFrameEnd}. */
-  [kDiscardedFrameEnd](): void {
-    if ((this.#life.pauses & STOPPED) === 0) this.handleDiscardedFrameEnd();
-  }
-
-  /** @internal A deadline of {@link ChannelTimers} passed. */
-  [kTimedOut](error: ChannelTimeoutError): void {
-    if (this.#life.state !== CLOSED) this.#fail(error);
-  }
-
   /**
    * asynchat's `discard_buffers`: drop unread input (including the rest of
    * the chunk being framed), the partial frame and queued output. Later
    * input is framed as usual. A pending `closeWhenDone` still closes.
    */
   discardBuffers(): void {
-    this.#inbound.framer.reset();
-    this.#inbound.dropKept();
-    // The frame under way is gone: so is its line-ending check or its rejection.
-    this.#policy.reset();
-    this.#outbound.clear();
-    if (this.#life.state === CLOSING) this.#outbound.pushItem(CLOSE_MARKER);
+    this.#life.discardBuffers();
   }
 
   /**
@@ -544,7 +416,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * moved only while it returns true. Default: the FIFO is not empty.
    */
   writable(): boolean {
-    return this.#outbound.pending;
+    return this.#life.outbound.pending;
   }
 
   /**
@@ -561,7 +433,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * Producers are asked for more only while the socket has room.
    */
   initiateSend(): void {
-    this.#outbound.initiateSend();
+    this.#life.outbound.initiateSend();
   }
 
   /**
@@ -572,10 +444,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * answered with a Promise (its piece is written when it settles).
    */
   refillBuffer(): string | Buffer | null {
-    return this.#outbound.refill();
+    return this.#life.outbound.refill();
   }
-
-  // ---------------------------------------------------------------- life-cycle
 
   /**
    * Called once the connection is established (at once for an accepted
@@ -611,8 +481,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * The `error` event is emitted after it returns.
    */
   handleError(_error: Error): void {
-    this.#errorReachedDefault = true;
-    this.#invokeHandleClose();
+    this.#life.failures.reachedDefault = true;
+    this.#life.failures.invokeHandleClose();
   }
 
   /**
@@ -626,7 +496,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * channel closes all the same.
    */
   protected reportUnhandledError(error: Error): void {
-    deliverReport(serverRoute(this)?.reporter ?? "stderr", error, this, this.#life.socket);
+    this.#life.failures.report(error, this.#life.socket);
   }
 
   /**
@@ -680,13 +550,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * drops the rest of the frame.
    */
   protected rejectFrame(error: FrameTooLongError | BareLineEndingError | BudgetExceededError): void {
-    this.#rejectByKind(error);
-  }
-
-  #rejectByKind(error: FrameTooLongError | BareLineEndingError | BudgetExceededError): void {
-    if (error instanceof FrameTooLongError) this.#rejectFrame(error, this.handleFrameTooLong);
-    else if (error instanceof BareLineEndingError) this.#rejectFrame(error, this.handleBareLineEnding);
-    else this.#rejectFrame(error, this.handleBudgetExceeded);
+    this.#life.failures.reject(error);
   }
 
   /**
@@ -695,7 +559,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * failures of their own, such as a rejected promise.
    */
   protected fail(error: unknown): void {
-    this.#fail(error);
+    this.#life.failures.fail(error);
   }
 
   /**
@@ -716,17 +580,6 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#life.destroy();
   }
 
-  // ---------------------------------------------------------------- internals
-
-  #emit(event: "connect" | "close" | "drain"): void {
-    (this as unknown as EventEmitter<AsyncChatEvents>).emit(event);
-  }
-
-  #emitError(error: Error): void {
-    if (errorChannel.hasSubscribers) errorChannel.publish({ channel: this, error });
-    (this as unknown as EventEmitter<AsyncChatEvents>).emit("error", error);
-  }
-
   /**
    * Upgrades the connection to TLS in the middle of the conversation
    * (STARTTLS), as server (`isServer: true`, with `key`/`cert` or a
@@ -740,82 +593,6 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * promise rejects with `ERR_TLS_UPGRADE_FAILED`.
    */
   startTls(options: StartTlsOptions): Promise<TLSSocket> {
-    if (typeof options !== "object" || options === null || typeof options.isServer !== "boolean") {
-      throw invalidArgType("options.isServer", "a boolean", (options as StartTlsOptions | null)?.isServer);
-    }
     return this.#life.startTls(options);
-  }
-
-  #invokeHandleClose(): void {
-    if (!this.#life.claimHandleClose()) return;
-    try {
-      this.handleClose();
-    } catch (error) {
-      this.close();
-      const failure = asError(error);
-      this.#emitError(failure);
-      this.#reportIfUnheard(failure);
-    }
-  }
-
-  /**
-   * A failure of this channel: `handleError` (default: close), then the
-   * `error` event; then, if it is a bug nobody handled, the report.
-   * `fromPeer`: the socket reported it (a reset), which is never a bug.
-   */
-  #fail(error: unknown, fromPeer = false): void {
-    // Not `instanceof Error` alone: a socket error from another realm would lose its code.
-    const failure = asError(error);
-    this.#flushDeferred();
-    this.#errorReachedDefault = false;
-    let reachedDefault: boolean;
-    try {
-      this.handleError(failure);
-      reachedDefault = this.#errorReachedDefault;
-    } catch {
-      // An override that throws has not handled the failure either.
-      reachedDefault = true;
-      this.close();
-    }
-    this.#emitError(failure);
-    if (reachedDefault && !fromPeer && !isExpectedFailure(failure)) this.#reportIfUnheard(failure);
-  }
-
-  /** Reports a failure from user code or the library unless a listener of the channel or its server takes it. */
-  #reportIfUnheard(failure: Error): void {
-    const route = serverRoute(this);
-    const emitter = this as unknown as EventEmitter<AsyncChatEvents>;
-    let listeners = emitter.listenerCount("error");
-    if (route !== undefined) {
-      if (route.heard()) return;
-      if (emitter.listeners("error").includes(route.forwarder as (error: Error) => void)) listeners--;
-    }
-    if (listeners > 0) return;
-    try {
-      this.reportUnhandledError(failure);
-    } catch (thrown) {
-      // A report must not take the process down; print what went wrong with it instead.
-      deliverReport("stderr", asError(thrown), this, this.#life.socket);
-    }
-  }
-
-  /** A frame is rejected: its hook decides (a throw there fails the channel), then the `error` event. */
-  #rejectFrame<E extends Error>(error: E, hook: (error: E) => void): void {
-    this.#flushDeferred();
-    try {
-      hook.call(this, error);
-    } catch (thrown) {
-      this.#fail(thrown);
-    }
-    this.#emitError(error);
-  }
-
-  /**
-   * Before a failure's handling (which closes by default) drops queued output:
-   * replies to earlier frames of the input batch wait only for the batch's end,
-   * and would have been written already had the input come in smaller reads.
-   */
-  #flushDeferred(): void {
-    if (this.#outbound.pumping && this.#outbound.flushWanted && this.#life.state === OPEN) this.handleWrite();
   }
 }

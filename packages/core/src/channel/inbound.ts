@@ -7,12 +7,14 @@
  * each frame costs no object and no closure.
  */
 
-import { IncompleteFrameError, InputOverflowError, invalidArgType } from "../errors";
-import { bufferView } from "../framing/buffer-view";
+import { type BareLineEndingError, type BudgetExceededError, FrameTooLongError, IncompleteFrameError, InputOverflowError, invalidArgType } from "../errors";
+import { bufferView, toBuffer } from "../framing/buffer-view";
 import { type FrameSink, Framer } from "../framing/framer";
 import { type NormalTerminator, type Terminator, normalizeTerminator } from "../terminator";
-import type { FramePolicy } from "./frame-policy";
-import { kEmitError, kFail, kFrameTooLong } from "./internal";
+import type { LineEndingPolicy } from "../framing/line-endings";
+import type { Failures } from "./failures";
+import { FramePolicy, type PolicyOwner } from "./frame-policy";
+import { kDiscardedFrameEnd, kRejectFrame } from "./internal";
 import { type Lifecycle, OPEN, CLOSED, STOPPED, UPGRADING } from "./lifecycle";
 import type { Outbound } from "./outbound";
 import type { ChannelTimers } from "./timers";
@@ -22,7 +24,7 @@ const EMPTY = Buffer.alloc(0);
 /**
  * What the input side calls on its channel: the framing hooks (the two
  * advanced ones are protected on `AsyncChat`; the channel hands itself over
- * as this interface) and a few internals.
+ * as this interface).
  */
 export interface InboundOwner {
   collectIncomingData(data: Buffer): void;
@@ -32,23 +34,29 @@ export interface InboundOwner {
   handleDiscardedFrameEnd(): void;
   handleEndOfInput(): void;
   handleWrite(): void;
-  [kFail](error: unknown): void;
-  [kEmitError](error: Error): void;
-  [kFrameTooLong](length: number): void;
 }
 
-function toBuffer(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+/** The settings the input side is built with. */
+export interface InboundSettings {
+  maxLength: number;
+  maxBufferedInput: number;
+  deliverPartialFrameAtEnd: boolean;
+  lineEndings: LineEndingPolicy;
 }
 
-/** The input side of one channel. Final: one instance per channel, made with it. */
-export class Inbound implements FrameSink {
+/**
+ * The input side of one channel; it makes the framer and the frame policy.
+ * Final: one instance per channel, made with it.
+ */
+export class Inbound implements FrameSink, PolicyOwner {
   readonly framer: Framer;
+  readonly policy: FramePolicy;
   readonly #owner: InboundOwner;
   readonly #life: Lifecycle;
   readonly #outbound: Outbound;
   readonly #timers: ChannelTimers;
   readonly #policy: FramePolicy;
+  readonly #failures: Failures;
   readonly #maxBufferedInput: number;
   readonly #deliverPartialFrame: boolean;
 
@@ -78,23 +86,17 @@ export class Inbound implements FrameSink {
   #peerEnded = false;
   #inputEndHandled = false;
 
-  constructor(
-    owner: InboundOwner,
-    life: Lifecycle,
-    outbound: Outbound,
-    timers: ChannelTimers,
-    policy: FramePolicy,
-    limits: { maxLength: number; maxBufferedInput: number; deliverPartialFrameAtEnd: boolean },
-  ) {
+  constructor(owner: InboundOwner, life: Lifecycle, settings: InboundSettings) {
     this.#owner = owner;
     this.#life = life;
-    this.#outbound = outbound;
-    this.#timers = timers;
-    this.#policy = policy;
-    this.#maxBufferedInput = limits.maxBufferedInput;
-    this.#deliverPartialFrame = limits.deliverPartialFrameAtEnd;
+    this.#outbound = life.outbound;
+    this.#timers = life.timers;
+    this.#failures = life.failures;
+    this.policy = this.#policy = new FramePolicy(this, settings.lineEndings);
+    this.#maxBufferedInput = settings.maxBufferedInput;
+    this.#deliverPartialFrame = settings.deliverPartialFrameAtEnd;
     this.framer = new Framer(this);
-    this.framer.maxLength = limits.maxLength;
+    this.framer.maxLength = settings.maxLength;
   }
 
   // ------------------------------------------------------------ the framer's sink
@@ -116,7 +118,7 @@ export class Inbound implements FrameSink {
 
   /** @internal FrameSink: the current frame passed maxLength. */
   overflow(length: number): boolean {
-    this.#owner[kFrameTooLong](length);
+    this.#failures.reject(new FrameTooLongError(this.framer.maxLength, length));
     return this.#life.mayFrame();
   }
 
@@ -153,7 +155,7 @@ export class Inbound implements FrameSink {
     const waiting = framer.pendingBytes;
     if (waiting > this.#maxBufferedInput) {
       framer.reset();
-      this.#owner[kFail](new InputOverflowError(this.#maxBufferedInput, waiting));
+      this.#failures.fail(new InputOverflowError(this.#maxBufferedInput, waiting));
     }
   }
 
@@ -171,7 +173,7 @@ export class Inbound implements FrameSink {
           framer.run();
           break;
         } catch (error) {
-          this.#owner[kFail](error);
+          this.#failures.fail(error);
           if (!life.mayFrame()) break;
         }
       }
@@ -238,11 +240,11 @@ export class Inbound implements FrameSink {
       } finally {
         outbound.pumping = false;
       }
-      if (partial > 0 && !deliver) owner[kEmitError](new IncompleteFrameError(partial));
+      if (partial > 0 && !deliver) this.#failures.emitError(new IncompleteFrameError(partial));
       if (outbound.flushWanted) outbound.scheduleFlush();
       if (life.state === OPEN) owner.handleEndOfInput();
     } catch (error) {
-      owner[kFail](error);
+      this.#failures.fail(error);
     }
   }
 
@@ -321,6 +323,17 @@ export class Inbound implements FrameSink {
     this.#kept = null;
     this.#keptMore = null;
     this.#keptLength = 0;
+  }
+
+  /** @internal For the frame policy: see {@link kRejectFrame}. */
+  [kRejectFrame](error: BareLineEndingError | BudgetExceededError): void {
+    this.dropKept();
+    this.#failures.reject(error);
+  }
+
+  /** @internal For the frame policy: see {@link kDiscardedFrameEnd}. */
+  [kDiscardedFrameEnd](): void {
+    if ((this.#life.pauses & STOPPED) === 0) this.#owner.handleDiscardedFrameEnd();
   }
 
   // ------------------------------------------------------------ the terminator

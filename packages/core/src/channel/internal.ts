@@ -24,9 +24,5 @@ export const kStartHandshake: unique symbol = Symbol("asynchat.startHandshake");
 export const kRejectFrame: unique symbol = Symbol("asynchat.rejectFrame");
 /** `()`: a rejected frame's terminator arrived: `handleDiscardedFrameEnd`, unless input has stopped. */
 export const kDiscardedFrameEnd: unique symbol = Symbol("asynchat.discardedFrameEnd");
-/** `(error)`: emit `error` (and publish it on the diagnostics channel), nothing else. */
-export const kEmitError: unique symbol = Symbol("asynchat.emitError");
-/** `(length)`: the current frame passed `maxLength`: `handleFrameTooLong`, then the `error` event. */
-export const kFrameTooLong: unique symbol = Symbol("asynchat.frameTooLong");
 /** The channel's field holding its server's route for unhandled failures (see `failure-report.ts`). */
 export const kServerRoute: unique symbol = Symbol("asynchat.serverRoute");

@@ -9,14 +9,16 @@
 
 import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
-import { ChannelClosedError, invalidArgType } from "../errors";
+import { ChannelClosedError, type ChannelTimeoutError, invalidArgType } from "../errors";
 import { CLOSE_MARKER } from "../producers/output-fifo";
+import { type RemotePeer, remotePeerOf } from "../net/remote-peer";
 import { closeChannel, openChannel } from "./diagnostics";
-import type { Inbound } from "./inbound";
-import { kEmit, kFail, kInvokeHandleClose } from "./internal";
-import type { Outbound } from "./outbound";
+import { type FailureOwner, Failures } from "./failures";
+import type { Inbound, InboundOwner } from "./inbound";
+import { kEmit, kFail, kInvokeHandleClose, kLingerExpired, kStartHandshake, kSyncReading, kTimedOut } from "./internal";
+import { Outbound, type OutboundOwner } from "./outbound";
 import { TlsUpgrader, type UpgradeOwner } from "./starttls";
-import type { ChannelTimers } from "./timers";
+import { ChannelTimers, type TimerOwner } from "./timers";
 import { type StartTlsOptions, TlsUpgradeError } from "./tls-upgrade";
 
 /** The channel is open: input is framed, output is written. */
@@ -31,33 +33,51 @@ export const STOPPED = 1;
 /** Pause bit: a TLS upgrade is under way; input is held for it. */
 export const UPGRADING = 2;
 
-/** What the life cycle calls on its channel: overridable hooks and a few internals. */
-export interface LifecycleOwner {
+/**
+ * The channel's hooks the parts call: overridable methods, a few of them
+ * protected on `AsyncChat` (the channel hands itself over as this
+ * interface), and its emitter.
+ */
+export interface ChannelHooks extends FailureOwner, InboundOwner {
   handleConnect(): void;
   handleRead(data: Uint8Array): void;
-  handleWrite(): void;
   readable(): boolean;
   updateReading(): void;
-  [kFail](error: unknown, fromPeer?: boolean): void;
-  [kInvokeHandleClose](): void;
-  [kEmit](event: "connect" | "close" | "drain"): void;
+  writable(): boolean;
+  refillBuffer(): string | Buffer | null;
+  destroy(): void;
+}
+
+/** The settings the life cycle and the parts it makes are built with. */
+export interface LifecycleSettings {
+  idleTimeout: number;
+  frameTimeout: number;
+  closeTimeout: number;
+  outputHighWaterMark: number;
 }
 
 function isClosed(socket: Duplex): boolean {
   return (socket as Duplex & { closed?: boolean }).closed === true;
 }
 
-/** The life cycle of one channel. Final: one instance per channel, made with it. */
-export class Lifecycle implements UpgradeOwner {
-  readonly #owner: LifecycleOwner;
+/**
+ * The life cycle of one channel, and the hub of its parts: it makes the
+ * timers, the output side, the STARTTLS part and the failure routing, and
+ * is the one they call back (through the keys of `internal.ts`). Final: one
+ * instance per channel, made with it.
+ */
+export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
+  readonly #owner: ChannelHooks;
   readonly #outbound: Outbound;
   readonly #timers: ChannelTimers;
   readonly #highWaterMark: number;
   readonly #closeTimeout: number;
   /** The input side; set once, right after both are made (each needs the other). */
   inbound!: Inbound;
-  /** The STARTTLS part. */
+  readonly timers: ChannelTimers;
+  readonly outbound: Outbound;
   readonly tls: TlsUpgrader;
+  readonly failures: Failures;
 
   /** The socket read and written, or null. */
   socket: Duplex | null = null;
@@ -70,21 +90,22 @@ export class Lifecycle implements UpgradeOwner {
   #socketPaused = false;
   #closeHandled = false;
   #closeEmitted = false;
-  /** The listeners put on the socket (made once per channel, kept to take them off again on a TLS upgrade). */
-  #onData: ((data: Buffer | string) => void) | null = null;
-  #onEnd: (() => void) | null = null;
-  #onError: ((error: Error) => void) | null = null;
-  #onClose: (() => void) | null = null;
-  #onDrain: (() => void) | null = null;
-  #onConnect: (() => void) | null = null;
+  #peer: RemotePeer | undefined;
+  /**
+   * The listeners put on the socket, to take them off again on a TLS
+   * upgrade: event name and function in turn, in one flat array (an array
+   * per pair cost a held connection over 300 bytes).
+   */
+  #listeners: Array<string | ((...args: any[]) => void)> = [];
 
-  constructor(owner: LifecycleOwner, outbound: Outbound, timers: ChannelTimers, highWaterMark: number, closeTimeout: number) {
+  constructor(owner: ChannelHooks, settings: LifecycleSettings) {
     this.#owner = owner;
-    this.#outbound = outbound;
-    this.#timers = timers;
-    this.#highWaterMark = highWaterMark;
-    this.#closeTimeout = closeTimeout;
-    this.tls = new TlsUpgrader(this, outbound);
+    this.#highWaterMark = settings.outputHighWaterMark;
+    this.#closeTimeout = settings.closeTimeout;
+    this.timers = this.#timers = new ChannelTimers(this, settings.idleTimeout, settings.frameTimeout, settings.closeTimeout);
+    this.outbound = this.#outbound = new Outbound(this, this.#timers);
+    this.tls = new TlsUpgrader(this, this.#outbound);
+    this.failures = new Failures(owner, this, this.#outbound);
   }
 
   /** May another frame be delivered now? Nothing in the mask, output below its mark, and `readable()`. */
@@ -115,60 +136,62 @@ export class Lifecycle implements UpgradeOwner {
     this.socket = socket;
     this.#socketPaused = false;
     this.#outbound.bind(socket);
-    // Fields rather than a list of pairs: one socket per channel for most of them, and nothing to allocate but the functions.
-    socket.on(
-      "data",
-      (this.#onData ??= (data: Buffer | string) => {
-        if (!this.connected) this.#onConnected();
-        owner.handleRead(typeof data === "string" ? Buffer.from(data) : data);
-      }),
-    );
-    socket.on("end", (this.#onEnd ??= () => this.inbound.peerEnded()));
+    this.#listen(socket, "data", (data: Buffer | string) => {
+      if (!this.connected) this.#onConnected();
+      owner.handleRead(typeof data === "string" ? Buffer.from(data) : data);
+    });
+    this.#listen(socket, "end", () => this.inbound.peerEnded());
     // The socket's own errors (a reset, a broken pipe) are the peer's doing, never reported as bugs.
-    socket.on("error", (this.#onError ??= (error: Error) => owner[kFail](error, true)));
-    socket.on("close", (this.#onClose ??= () => this.#onSocketClose()));
-    socket.on(
-      "drain",
-      (this.#onDrain ??= () => {
-        this.#outbound.drained();
-        this.#timers.refreshIdle();
-        owner.handleWrite();
-        owner.updateReading();
-      }),
-    );
+    this.#listen(socket, "error", (error: Error) => this.failures.fail(error, true));
+    this.#listen(socket, "close", () => this.#onSocketClose());
+    this.#listen(socket, "drain", () => {
+      this.#outbound.drained();
+      this.#timers.refreshIdle();
+      owner.handleWrite();
+      owner.updateReading();
+    });
     if (connected) return;
     const connecting = (socket as Duplex & { connecting?: boolean }).connecting === true;
-    if (connecting) socket.on("connect", (this.#onConnect ??= () => this.#onConnected()));
+    if (connecting) this.#listen(socket, "connect", () => this.#onConnected());
     else queueMicrotask(() => this.#onConnected());
     this.#timers.startIdle();
   }
 
+  /** The client's address and port (kept once known, so they are still there after close). */
+  remotePeer(): RemotePeer | undefined {
+    if (this.#peer === undefined && this.socket !== null) this.#peer = remotePeerOf(this.socket);
+    return this.#peer;
+  }
+
+  #listen(socket: Duplex, event: string, listener: (...args: any[]) => void): void {
+    socket.on(event, listener);
+    this.#listeners.push(event, listener);
+  }
+
   /** Takes the channel's listeners off a socket (before wrapping it in TLS). */
   unbind(socket: Duplex): void {
-    if (this.#onData !== null) socket.off("data", this.#onData);
-    if (this.#onEnd !== null) socket.off("end", this.#onEnd);
-    if (this.#onError !== null) socket.off("error", this.#onError);
-    if (this.#onClose !== null) socket.off("close", this.#onClose);
-    if (this.#onDrain !== null) socket.off("drain", this.#onDrain);
-    if (this.#onConnect !== null) socket.off("connect", this.#onConnect);
+    const listeners = this.#listeners;
+    for (let i = 0; i + 1 < listeners.length; i += 2) socket.off(listeners[i] as string, listeners[i + 1] as (...args: any[]) => void);
+    this.#listeners = [];
   }
 
   #onConnected(): void {
     if (this.connected || this.state === CLOSED) return;
+    const owner = this.#owner;
     this.connected = true;
-    if (openChannel.hasSubscribers) openChannel.publish({ channel: this.#owner });
+    if (openChannel.hasSubscribers) openChannel.publish({ channel: owner });
     try {
-      this.#owner.handleConnect();
+      owner.handleConnect();
     } catch (error) {
-      this.#owner[kFail](error);
+      this.failures.fail(error);
     }
-    this.#owner[kEmit]("connect");
+    owner.emit("connect");
     this.syncReading();
   }
 
   #onSocketClose(): void {
     if (this.state !== CLOSED) {
-      this.#owner[kInvokeHandleClose]();
+      this.failures.invokeHandleClose();
       if (this.state !== CLOSED) this.shutDown();
     }
     this.emitClose();
@@ -183,6 +206,17 @@ export class Lifecycle implements UpgradeOwner {
     this.pauses |= STOPPED;
     this.#outbound.pushItem(CLOSE_MARKER);
     this.#outbound.startClosing();
+  }
+
+  /** asynchat's `discard_buffers`: see `AsyncChat.discardBuffers`. */
+  discardBuffers(): void {
+    const inbound = this.inbound;
+    inbound.framer.reset();
+    inbound.dropKept();
+    // The frame under way is gone: so is its line-ending check or its rejection.
+    inbound.policy.reset();
+    this.#outbound.clear();
+    if (this.state === CLOSING) this.#outbound.pushItem(CLOSE_MARKER);
   }
 
   /** Closes now, flushing what the socket holds for up to `closeTimeout`: see `AsyncChat.close`. */
@@ -240,7 +274,7 @@ export class Lifecycle implements UpgradeOwner {
     if (this.state !== CLOSED) this.shutDown();
     // Only a channel that announced its opening announces its close, so the two can be counted.
     if (this.connected && closeChannel.hasSubscribers) closeChannel.publish({ channel: this.#owner });
-    this.#owner[kEmit]("close");
+    this.#owner.emit("close");
   }
 
   /** Calls `handleClose` at most once, and not on a closed channel; returns whether it is to be called now. */
@@ -254,6 +288,9 @@ export class Lifecycle implements UpgradeOwner {
 
   /** Starts a TLS upgrade: see `AsyncChat.startTls`. */
   startTls(options: StartTlsOptions): Promise<TLSSocket> {
+    if (typeof options !== "object" || options === null || typeof options.isServer !== "boolean") {
+      throw invalidArgType("options.isServer", "a boolean", (options as StartTlsOptions | null)?.isServer);
+    }
     const socket = this.socket;
     if (socket === null || this.state !== OPEN) return Promise.reject(new ChannelClosedError("startTls()"));
     if ((this.pauses & UPGRADING) !== 0) return Promise.reject(new TlsUpgradeError("a TLS upgrade is already under way"));
@@ -281,7 +318,59 @@ export class Lifecycle implements UpgradeOwner {
 
   /** @internal For the upgrade: see {@link UpgradeOwner}. */
   fail(error: unknown): void {
-    this.#owner[kFail](error);
+    this.failures.fail(error);
+  }
+
+  // ------------------------------------------------------------ for the output side and the timers
+
+  /** @internal See {@link OutboundOwner}. */
+  writable(): boolean {
+    return this.#owner.writable();
+  }
+
+  /** @internal See {@link OutboundOwner}. */
+  refillBuffer(): string | Buffer | null {
+    return this.#owner.refillBuffer();
+  }
+
+  /** @internal See {@link OutboundOwner}. */
+  handleWrite(): void {
+    this.#owner.handleWrite();
+  }
+
+  /** @internal See {@link kFail}. */
+  [kFail](error: unknown): void {
+    this.failures.fail(error);
+  }
+
+  /** @internal See {@link kInvokeHandleClose}. */
+  [kInvokeHandleClose](): void {
+    this.failures.invokeHandleClose();
+  }
+
+  /** @internal See {@link kStartHandshake}. */
+  [kStartHandshake](socket: Duplex): void {
+    this.tls.handshake(socket);
+  }
+
+  /** @internal See {@link kEmit}. */
+  [kEmit](event: "drain"): void {
+    this.#owner.emit(event);
+  }
+
+  /** @internal See {@link kSyncReading}. */
+  [kSyncReading](): void {
+    this.syncReading();
+  }
+
+  /** @internal A deadline of {@link ChannelTimers} passed. */
+  [kTimedOut](error: ChannelTimeoutError): void {
+    if (this.state !== CLOSED) this.failures.fail(error);
+  }
+
+  /** @internal The linger deadline passed (see {@link ChannelTimers.updateLinger}). */
+  [kLingerExpired](): void {
+    if (this.state === CLOSING) this.#owner.destroy();
   }
 
   /** @internal For the upgrade: see {@link UpgradeOwner}. */

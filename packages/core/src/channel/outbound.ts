@@ -7,6 +7,7 @@
  */
 
 import type { Duplex } from "node:stream";
+import { toBuffer } from "../framing/buffer-view";
 import { ProducerError } from "../errors";
 import { CLOSE_MARKER, OutputFifo, type OutputMarker, STARTTLS_MARKER } from "../producers/output-fifo";
 import type { Producer, ProducerChunk } from "../producers/producer";
@@ -30,10 +31,6 @@ export interface OutboundOwner {
   [kStartHandshake](socket: Duplex): void;
   [kEmit](event: "drain"): void;
   [kSyncReading](): void;
-}
-
-function toBuffer(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /** The output side of one channel. Final: one instance per channel, made with it. */

@@ -31,3 +31,8 @@ export const bufferView: (buffer: ArrayBufferLike, offset: number, length: numbe
   ViewBuffer !== null
     ? (buffer, offset, length) => new ViewBuffer(buffer, offset, length)
     : (buffer, offset, length) => Buffer.from(buffer as ArrayBuffer, offset, length);
+
+/** `data` as a Buffer: itself if it is one, else a Buffer over the same memory. */
+export function toBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
