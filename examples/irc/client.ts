@@ -53,6 +53,9 @@ export interface ClientOptions {
 
 let lastId = 0;
 
+/** What {@link Client.channels} is for a client on no channel yet: one shared empty set. */
+const NO_CHANNELS: ReadonlySet<Channel> = new Set();
+
 /** One connection's user: nickname, ident, channels, and its output. */
 export class Client {
   /** The nickname as the client chose it, or null before NICK. */
@@ -71,8 +74,8 @@ export class Client {
   invisible = false;
   /** A `CAP LS`/`CAP REQ` holds registration back until `CAP END`. */
   capNegotiating = false;
-  /** The channels it is on. */
-  readonly channels = new Set<Channel>();
+  /** The channels it is on; made on its first JOIN (most of a big server's clients sit on none while they register). */
+  #channels: Set<Channel> | null = null;
   /** Whether it has left the network (QUIT, error or closed connection): nothing more is sent to it. */
   gone = false;
 
@@ -105,6 +108,21 @@ export class Client {
     this.id = options.id ?? `c${++lastId}`;
     this.node = options.node ?? null;
     this.#gate = options.gate ?? null;
+  }
+
+  /** The channels it is on (the network changes them through {@link entered} and {@link left}). */
+  get channels(): ReadonlySet<Channel> {
+    return this.#channels ?? NO_CHANNELS;
+  }
+
+  /** Records that it is on `channel` (the network's JOIN). */
+  entered(channel: Channel): void {
+    (this.#channels ??= new Set()).add(channel);
+  }
+
+  /** Records that it is no longer on `channel` (the network's PART, KICK, QUIT). */
+  left(channel: Channel): void {
+    this.#channels?.delete(channel);
   }
 
   /** `nick!user@host`, the source of what it says. */

@@ -2,16 +2,20 @@
  * Server-side PING/PONG: find out that a quiet client is gone.
  */
 
-/** What a {@link KeepAlive} does and when. */
-export interface KeepAliveOptions {
+/**
+ * What a {@link KeepAlive} watches for and acts on: the connection itself,
+ * so that a watched connection costs no closures or options object of its
+ * own (a server holds tens of thousands of them).
+ */
+export interface KeepAliveOwner {
   /** Milliseconds of silence from the client before it is sent a PING. */
-  interval: number;
+  readonly pingInterval: number;
   /** Milliseconds it then has to send anything (its PONG) before it is dropped. */
-  timeout: number;
+  readonly pingTimeout: number;
   /** Sends the PING. */
-  ping(): void;
+  keepAlivePing(): void;
   /** Drops the client: it did not answer in time. */
-  expire(): void;
+  keepAliveExpired(): void;
 }
 
 /**
@@ -21,21 +25,21 @@ export interface KeepAliveOptions {
  * expires it if it is still silent `timeout` ms after the PING.
  */
 export class KeepAlive {
-  readonly #options: KeepAliveOptions;
+  readonly #owner: KeepAliveOwner;
   #timer: NodeJS.Timeout | null = null;
   #lastSeen = 0;
   /** When the unanswered PING was sent, or -1. */
   #pingedAt = -1;
 
-  /** @param options intervals and actions, see {@link KeepAliveOptions} */
-  constructor(options: KeepAliveOptions) {
-    this.#options = options;
+  /** @param owner intervals and actions, see {@link KeepAliveOwner} */
+  constructor(owner: KeepAliveOwner) {
+    this.#owner = owner;
   }
 
   /** Starts watching (the client counts as just seen). */
   start(): void {
     this.#lastSeen = performance.now();
-    this.#schedule(this.#options.interval);
+    this.#schedule(this.#owner.pingInterval);
   }
 
   /** The client sent something. */
@@ -57,10 +61,11 @@ export class KeepAlive {
   #wake(): void {
     this.#timer = null;
     const now = performance.now();
-    const { interval, timeout } = this.#options;
+    const owner = this.#owner;
+    const interval = owner.pingInterval;
     if (this.#pingedAt >= 0) {
       if (this.#lastSeen <= this.#pingedAt) {
-        this.#options.expire();
+        owner.keepAliveExpired();
         return;
       }
       this.#pingedAt = -1;
@@ -71,7 +76,7 @@ export class KeepAlive {
       return;
     }
     this.#pingedAt = now;
-    this.#options.ping();
-    this.#schedule(timeout);
+    owner.keepAlivePing();
+    this.#schedule(owner.pingTimeout);
   }
 }

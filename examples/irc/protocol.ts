@@ -13,7 +13,7 @@ import { type FrameRejection, Protocol, onClose, onConnect, onOverflow, onTermin
 import { Client } from "./client";
 import { type CommandContext, dispatch } from "./commands";
 import { TokenBucket } from "./flood";
-import { KeepAlive } from "./keepalive";
+import { KeepAlive, type KeepAliveOwner } from "./keepalive";
 import { MAX_LINE_CONTENT, formatMessage, parseMessage } from "./message";
 import type { Network } from "./network";
 import { Numeric } from "./numerics";
@@ -41,7 +41,7 @@ function hostOf(address: string | undefined): string {
 }
 
 /** An IRC client connection: reads its lines, carries out its commands, keeps it honest. */
-export class IrcConnection extends Protocol {
+export class IrcConnection extends Protocol implements KeepAliveOwner {
   /** The user behind this connection. */
   readonly client: Client;
   readonly #network: Network;
@@ -66,17 +66,33 @@ export class IrcConnection extends Protocol {
       serverName: settings.serverName,
       maxSendQueue: settings.maxSendQueue,
       closeTimeout: settings.closeTimeout,
-      onSendQueueExceeded: (client) => network.quit(client, "Max SendQ exceeded", false),
+      onSendQueueExceeded: network.dropOverflowing,
+      gate: network.gate,
     });
     this.#context = { client: this.client, network };
     this.#flood = new TokenBucket(settings.floodBurst, settings.floodRate);
-    this.#keepAlive = new KeepAlive({
-      interval: settings.pingInterval,
-      timeout: settings.pingTimeout,
-      ping: () => this.client.send(formatMessage(null, "PING", [], settings.serverName)),
-      expire: () => network.quit(this.client, `Ping timeout: ${settings.pingTimeout / 1000} seconds`),
-    });
+    this.#keepAlive = new KeepAlive(this);
     network.add(this.client);
+  }
+
+  /** {@inheritDoc KeepAliveOwner.pingInterval} */
+  get pingInterval(): number {
+    return this.#network.settings.pingInterval;
+  }
+
+  /** {@inheritDoc KeepAliveOwner.pingTimeout} */
+  get pingTimeout(): number {
+    return this.#network.settings.pingTimeout;
+  }
+
+  /** {@inheritDoc KeepAliveOwner.keepAlivePing} */
+  keepAlivePing(): void {
+    this.client.send(formatMessage(null, "PING", [], this.#network.settings.serverName));
+  }
+
+  /** {@inheritDoc KeepAliveOwner.keepAliveExpired} */
+  keepAliveExpired(): void {
+    this.#network.quit(this.client, `Ping timeout: ${this.pingTimeout / 1000} seconds`);
   }
 
   /** Starts the keep-alive and the registration deadline. */

@@ -32,6 +32,9 @@ export class IrcServer {
     this.#server = new ChatServer((socket) => new IrcConnection(socket, network), {
       maxConnections: network.settings.maxConnections,
       refuseMessage: "ERROR :Closing Link: too many connections\r\n",
+      // The keep-alive (PING after pingInterval of silence, dropped pingTimeout later) finds dead peers sooner;
+      // the server's default idle timeout would be a second timer on every connection for the same job.
+      idleTimeout: 0,
       ...deployment,
     });
   }
