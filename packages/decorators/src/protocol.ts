@@ -84,7 +84,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   #channelBudget: ChannelBudget | null = null;
 
   /** Pieces of the frame under way (buffered states). */
-  #parts: Buffer[] = [];
+  #parts: Buffer[] | null = null;
   #partsLength = 0;
   /** An async handler is pending: no frame is delivered until it settles. */
   #busy = false;
@@ -95,9 +95,9 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   /** What `@onOverflow` named, entered once the rejected frame has ended. */
   #afterRejection: unknown = undefined;
   /** The line-ending check of a streamed crlf-only frame under way. */
-  readonly #crlf = new CrlfCheck();
-  /** Frames as text, for states with an encoding. */
-  readonly #text = new FrameText();
+  #crlf: CrlfCheck | null = null;
+  /** Frames as text, for states with an encoding (made when the first such frame comes). */
+  #text: FrameText | null = null;
   /** What the frames of the current budget group have used. */
   #budgetBytes = 0;
   #budgetFrames = 0;
@@ -186,7 +186,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
       }
     }
     // The decoded window belongs to the previous read: a caller may reuse its buffer for this one.
-    this.#text.forgetWindow();
+    this.#text?.forgetWindow();
     super.handleRead(data);
   }
 
@@ -257,7 +257,8 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
       if (isPromiseLike(result)) this.#wait(result, null);
       return;
     }
-    this.#parts.push(this.view(chunk, start, end));
+    // Made on the first frame that comes in pieces: most connections never have one.
+    (this.#parts ??= []).push(this.view(chunk, start, end));
     this.#partsLength += end - start;
   }
 
@@ -277,7 +278,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
           this.handleDiscardedFrameEnd();
           return;
         }
-        const bad = this.#crlf.end();
+        const bad = this.#crlf === null ? -1 : this.#crlf.end();
         if (bad >= 0) {
           this.#rejectComplete(new BareLineEndingError(bad));
           return;
@@ -287,15 +288,16 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
     } else {
       let frame: Buffer | string;
       let length: number;
-      if (this.#parts.length === 0) {
+      const parts = this.#parts;
+      if (parts === null || parts.length === 0) {
         length = end - start;
         if (this.#crlfNow && !this.#checkFrame(chunk, start, end)) return;
-        frame = state.latin1 ? this.#text.latin1(chunk, start, end) : state.encoding !== null ? chunk.toString(state.encoding, start, end) : this.view(chunk, start, end);
+        frame = state.latin1 ? (this.#text ??= new FrameText()).latin1(chunk, start, end) : state.encoding !== null ? chunk.toString(state.encoding, start, end) : this.view(chunk, start, end);
       } else {
-        if (end > start) this.#parts.push(this.view(chunk, start, end));
+        if (end > start) parts.push(this.view(chunk, start, end));
         length = this.#partsLength + (end - start);
-        const whole = Buffer.concat(this.#parts, length);
-        this.#parts = [];
+        const whole = Buffer.concat(parts, length);
+        this.#parts = null;
         this.#partsLength = 0;
         if (this.#crlfNow && !this.#checkFrame(whole, 0, length)) return;
         frame = state.encoding !== null ? whole.toString(state.encoding) : whole;
@@ -506,10 +508,10 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
 
   /** A frame is rejected: drop what was gathered, let @onOverflow decide, report the error. */
   #reject(error: FrameRejection): void {
-    this.#parts = [];
+    this.#parts = null;
     this.#partsLength = 0;
-    this.#text.dropDecoder();
-    this.#crlf.reset();
+    this.#text?.dropDecoder();
+    this.#crlf?.reset();
     const handlers = this.#machine.lifecycle.overflow;
     if (handlers.length === 0) {
       if (error instanceof FrameTooLongError) super.handleFrameTooLong(error);
@@ -540,7 +542,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
 
   /** Checks a piece of a streamed crlf-only frame; a bad one drops the rest of the frame. */
   #checkPiece(data: Buffer, start: number, end: number): boolean {
-    const bad = this.#crlf.piece(data, start, end);
+    const bad = (this.#crlf ??= new CrlfCheck()).piece(data, start, end);
     if (bad < 0) return true;
     this.#dropping = true;
     this.rejectFrame(new BareLineEndingError(bad));
@@ -582,6 +584,6 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   /** One piece of a streamed frame, decoded if the state has an encoding. */
   #piece(state: CompiledState, chunk: Buffer, start: number, end: number, last: boolean): Buffer | string {
     if (state.encoding === null) return this.view(chunk, start, end);
-    return this.#text.piece(state.encoding, state.latin1, chunk, start, end, last);
+    return (this.#text ??= new FrameText()).piece(state.encoding, state.latin1, chunk, start, end, last);
   }
 }
