@@ -96,8 +96,8 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   #afterRejection: unknown = undefined;
   /** The line-ending check of a streamed crlf-only frame under way. */
   #crlf: CrlfCheck | null = null;
-  /** Frames as text, for states with an encoding. */
-  readonly #text = new FrameText();
+  /** Frames as text, for states with an encoding (made when the first such frame comes). */
+  #text: FrameText | null = null;
   /** What the frames of the current budget group have used. */
   #budgetBytes = 0;
   #budgetFrames = 0;
@@ -186,7 +186,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
       }
     }
     // The decoded window belongs to the previous read: a caller may reuse its buffer for this one.
-    this.#text.forgetWindow();
+    this.#text?.forgetWindow();
     super.handleRead(data);
   }
 
@@ -292,7 +292,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
       if (parts === null || parts.length === 0) {
         length = end - start;
         if (this.#crlfNow && !this.#checkFrame(chunk, start, end)) return;
-        frame = state.latin1 ? this.#text.latin1(chunk, start, end) : state.encoding !== null ? chunk.toString(state.encoding, start, end) : this.view(chunk, start, end);
+        frame = state.latin1 ? (this.#text ??= new FrameText()).latin1(chunk, start, end) : state.encoding !== null ? chunk.toString(state.encoding, start, end) : this.view(chunk, start, end);
       } else {
         if (end > start) parts.push(this.view(chunk, start, end));
         length = this.#partsLength + (end - start);
@@ -510,7 +510,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   #reject(error: FrameRejection): void {
     this.#parts = null;
     this.#partsLength = 0;
-    this.#text.dropDecoder();
+    this.#text?.dropDecoder();
     this.#crlf?.reset();
     const handlers = this.#machine.lifecycle.overflow;
     if (handlers.length === 0) {
@@ -584,6 +584,6 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   /** One piece of a streamed frame, decoded if the state has an encoding. */
   #piece(state: CompiledState, chunk: Buffer, start: number, end: number, last: boolean): Buffer | string {
     if (state.encoding === null) return this.view(chunk, start, end);
-    return this.#text.piece(state.encoding, state.latin1, chunk, start, end, last);
+    return (this.#text ??= new FrameText()).piece(state.encoding, state.latin1, chunk, start, end, last);
   }
 }
