@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   if (only.has("smtp")) rows.push(...(await smtpRow(runs, quick ? 2000 : 10_000)));
 
   const lines = [
-    `server benchmarks — median of ${runs} run(s), ${pinned ? "server on core 0, load on core 1" : "unpinned"}`,
+    `server benchmarks — median of ${runs} run(s) (the churn and HTTP rows: at least five rounds), ${pinned ? "server on core 0, load on core 1" : "unpinned"}`,
     "",
     "| server | test | ours | peer | ratio (target) | peak RSS ours / peer |",
     "| --- | --- | ---: | ---: | ---: | ---: |",
