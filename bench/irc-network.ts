@@ -14,18 +14,37 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as net from "node:net";
 import * as path from "node:path";
+import { parseArgs } from "node:util";
 import { freePort, hasCommand, median, onCore, pinned } from "./servers/processes";
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+const DEFAULTS = { clients: 300, channels: 10, rate: 2, seconds: 10, runs: 2 } as const;
+
+/** The flags, each a number > 0 (whole for counts); an unknown flag or a bad value is an error naming it. */
+function readFlags(argv: string[]): Record<keyof typeof DEFAULTS, number> {
+  const names = Object.keys(DEFAULTS) as Array<keyof typeof DEFAULTS>;
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: argv, strict: true, allowPositionals: false, options: Object.fromEntries(names.map((name) => [name, { type: "string" as const }])) });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}; the flags are ${names.map((n) => `--${n}`).join(", ")}\n`);
+    process.exit(2);
+  }
+  const result = { ...DEFAULTS } as Record<keyof typeof DEFAULTS, number>;
+  for (const name of names) {
+    const raw = parsed.values[name];
+    if (raw === undefined) continue;
+    const value = Number(raw);
+    const whole = name !== "rate" && name !== "seconds";
+    if (!(value > 0) || !Number.isFinite(value) || (whole && !Number.isInteger(value))) {
+      process.stderr.write(`--${name} must be a ${whole ? "whole " : ""}number > 0, got ${JSON.stringify(raw)}\n`);
+      process.exit(2);
+    }
+    result[name] = value;
+  }
+  return result;
 }
 
-const CLIENTS = option("clients", 300);
-const CHANNELS = option("channels", 10);
-const RATE = option("rate", 2); // messages a second per client
-const SECONDS = option("seconds", 10);
-const RUNS = option("runs", 2);
+const { clients: CLIENTS, channels: CHANNELS, rate: RATE, seconds: SECONDS, runs: RUNS } = readFlags(process.argv.slice(2));
 
 /** A child process that prints `ready` once it is up; stopped by PID. */
 async function startProcess(argv: string[], ready: RegExp): Promise<ChildProcess> {

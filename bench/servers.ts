@@ -30,6 +30,7 @@ function megabytes(bytes: number | null): string {
 }
 
 function figure(value: number): string {
+  if (value < 10) return value.toFixed(3);
   return value >= 100_000 ? `${(value / 1000).toFixed(0)} k` : value >= 10_000 ? `${(value / 1000).toFixed(1)} k` : value.toFixed(0);
 }
 
@@ -64,6 +65,8 @@ async function main(): Promise<void> {
       `| ${row.server} | ${row.test} | ${figure(row.ours)} ${row.unit} | ${figure(row.peer)} (${row.peerName}) | ${row.ratio.toFixed(2)}×${verdict} | ${megabytes(row.oursPeakRss)} / ${megabytes(row.peerPeakRss)} |`,
     );
   }
+  const notes = rows.filter((row): row is ServerResult => "note" in row && row.note !== undefined);
+  if (notes.length > 0) lines.push("", ...notes.map((row) => `- ${row.server}, ${row.test}: ${row.note}`));
   process.stdout.write(`${lines.join("\n")}\n`);
   const directory = path.join("bench", "results");
   mkdirSync(directory, { recursive: true });

@@ -107,8 +107,11 @@ export const examples: readonly Example[] = [
     flags: IRC_FLAGS,
     start: startIrc,
     hint: (host, port) => `nc ${host} ${port}   then: NICK me / USER me 0 * :Me / JOIN #test`,
-    // Lifted when the IRC state is shared between processes (a network through Redis).
-    singleProcess: () => "its nicknames and channels live in one process, so users on different workers would not see each other",
+    // With --redis each worker is a node of the network (its own server name), so they share nicknames and channels.
+    singleProcess: ({ flags }) =>
+      flags.redis === undefined
+        ? "its nicknames and channels live in one process, so users on different workers would not see each other (with --redis URL each worker is a node of one network)"
+        : undefined,
   },
   {
     name: "resp",

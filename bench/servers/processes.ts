@@ -141,10 +141,11 @@ function serverProcess(child: ChildProcess, port: number): ServerProcess {
   };
 }
 
-/** Runs a command to completion and returns its standard output. */
-export function run(argv: string[], timeout = 300_000): Promise<string> {
+/** Runs a command to completion and returns its standard output; `started` is told its process id. */
+export function run(argv: string[], timeout = 300_000, started?: (pid: number) => void): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+    if (child.pid !== undefined) started?.(child.pid);
     let out = "";
     let err = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), timeout);

@@ -24,6 +24,8 @@ export interface ServerResult {
   peerPeakRss: number | null;
   /** Every run's figures, for the record. */
   runs: { ours: number[]; peer: number[] };
+  /** A line printed under the table, e.g. which side set the pace. */
+  note?: string;
 }
 
 /** A row that could not run, and why. */

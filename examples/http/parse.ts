@@ -115,11 +115,11 @@ export function parseRequestLine(line: string, head: RequestHead): number {
   if (sp1 <= 0) return 400;
   const sp2 = line.indexOf(" ", sp1 + 1);
   if (sp2 < 0 || sp2 === sp1 + 1) return 400;
-  const version = line.slice(sp2 + 1);
-  if (version === "HTTP/1.1") head.minor = 1;
-  else if (version === "HTTP/1.0") head.minor = 0;
+  // HTTP/1.1 and HTTP/1.0 are recognised in place, without a string for the version.
+  const minor = line.length === sp2 + 9 && line.startsWith("HTTP/1.", sp2 + 1) ? line.charCodeAt(sp2 + 8) - 0x30 : -1;
+  if (minor === 1 || minor === 0) head.minor = minor;
   else {
-    const status = otherVersion(version);
+    const status = otherVersion(line.slice(sp2 + 1));
     if (status !== 0) return status;
     head.minor = 1;
   }

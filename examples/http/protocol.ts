@@ -159,7 +159,11 @@ export class HttpChannel extends Protocol {
   @onBytes((self: HttpChannel) => Math.min(self.bodyRemaining, BODY_PIECE), { next: ["requestLine"] })
   body(piece: Buffer): unknown {
     this.bodyRemaining -= piece.length;
-    if (this.drained >= 0) return this.drop(piece.length, this.bodyRemaining === 0);
+    if (this.drained >= 0) {
+      this.drop(piece.length, this.bodyRemaining === 0);
+      // Staying here with nothing left to read would ask for empty frames forever: the request line is next (input has stopped).
+      return this.bodyRemaining > 0 ? undefined : this.requestLine;
+    }
     if (this.bodyRemaining > 0) {
       this.bodyParts.add(piece);
       return undefined;

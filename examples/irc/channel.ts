@@ -42,8 +42,8 @@ export class Channel {
   readonly name: string;
   /** The case-folded name, its key in the network. */
   readonly key: string;
-  /** When it was created, in seconds since the epoch (329). */
-  readonly createdAt = Math.floor(Date.now() / 1000);
+  /** When it was created, in seconds since the epoch (329); on a network, the earliest any node saw. */
+  createdAt = Math.floor(Date.now() / 1000);
   /** The topic, empty for none. */
   topic = "";
   /** Who set the topic (`nick!user@host`), and when, in seconds since the epoch (333). */

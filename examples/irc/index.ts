@@ -6,10 +6,11 @@
  * `--presence-timeout`) and read here.
  */
 
+import cluster from "node:cluster";
 import { readFileSync } from "node:fs";
 import type { ExampleOptions, RunningExample } from "../registry";
 import { startIrcServer } from "./server";
-import type { IrcServerOptions } from "./settings";
+import { DEFAULT_SETTINGS, type IrcServerOptions } from "./settings";
 
 export { IrcServer, startIrcServer } from "./server";
 export type { IrcServerOptions } from "./settings";
@@ -49,7 +50,22 @@ export function optionsFromFlags(flags: Record<string, string>): IrcServerOption
   return options;
 }
 
-/** Starts the irc example server; resolves once it listens. */
+/**
+ * The server name of cluster worker `workerId` of a node named `serverName`
+ * (`--workers N --redis URL`): each worker is a node of the network, and
+ * WHOIS, WHO and numerics tell them apart, e.g. `w2.irc-a.local`. A worker
+ * that replaces a dead one gets a new id, so a name is never reused while
+ * the dead worker's users may still be on the network.
+ */
+export function workerServerName(serverName: string, workerId: number): string {
+  return `w${workerId}.${serverName}`;
+}
+
+/** Starts the irc example server; resolves once it listens. Under `--workers N` (only with `--redis`) each worker names itself after its worker id. */
 export async function start(options: ExampleOptions): Promise<RunningExample> {
-  return startIrcServer(options.port, options.host, { ...optionsFromFlags(options.flags), maxConnections: options.maxConnections }, options.deployment);
+  const serverOptions: IrcServerOptions = { ...optionsFromFlags(options.flags), maxConnections: options.maxConnections };
+  if ((options.workers ?? 1) > 1 && cluster.worker !== undefined) {
+    serverOptions.serverName = workerServerName(serverOptions.serverName ?? DEFAULT_SETTINGS.serverName, cluster.worker.id);
+  }
+  return startIrcServer(options.port, options.host, serverOptions, options.deployment);
 }

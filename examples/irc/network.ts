@@ -34,6 +34,8 @@ export interface NetworkObserver {
    * false if another server holds it (433).
    */
   claimNick(client: Client, nick: string): Promise<boolean>;
+  /** How many other servers of the network are known to be up (LUSERS). */
+  otherServers(): number;
 }
 
 /** The shared state of one server. */
@@ -44,9 +46,12 @@ export class Network {
   readonly createdAt = new Date();
   /** Every connected client, registered or not. */
   readonly clients = new Set<Client>();
-  /** The most registered clients there have been at once (265, 266). */
+  /** The most registered clients of this server there have been at once (265). */
   peakUsers = 0;
+  /** The most registered users of the whole network there have been at once (266; the same as {@link peakUsers} for a lone server). */
+  peakGlobalUsers = 0;
   #users = 0;
+  #globalUsers = 0;
   readonly #nicks = new Map<string, Client>();
   readonly #channels = new Map<string, Channel>();
 
@@ -54,6 +59,12 @@ export class Network {
   actor: Client | null = null;
   /** Told of every change to mirrored state while it is set (a server of a network); null for a lone server. */
   observer: NetworkObserver | null = null;
+  /**
+   * While `muted`, nothing is sent to this server's clients: a server of a
+   * network replaying another server's change (a QUIT, say) must not show
+   * it again, the lines of that change come forwarded from where it was made.
+   */
+  readonly gate = { muted: false };
 
   /**
    * A client's `onSendQueueExceeded`: drops it ("Max SendQ exceeded"). One
@@ -85,12 +96,24 @@ export class Network {
   registered(client: Client): void {
     this.#users++;
     if (this.#users > this.peakUsers) this.peakUsers = this.#users;
+    this.#countGlobal(1);
     this.observer?.userChanged(client);
   }
 
-  /** Adds a newly connected client. */
+  /** Adds a newly connected client, or a user of another server (registered already). */
   add(client: Client): void {
     this.clients.add(client);
+    if (client.registered) this.#countGlobal(1);
+  }
+
+  /** How many servers the network has, this one included (1 for a lone server). */
+  servers(): number {
+    return 1 + (this.observer?.otherServers() ?? 0);
+  }
+
+  #countGlobal(change: number): void {
+    this.#globalUsers += change;
+    if (this.#globalUsers > this.peakGlobalUsers) this.peakGlobalUsers = this.#globalUsers;
   }
 
   /**
@@ -160,7 +183,8 @@ export class Network {
     if (client.gone) return;
     if (client.registered) {
       this.sendToPeers(client, formatMessage(client.prefix, "QUIT", [], reason), false);
-      this.#users--;
+      if (client.node === null) this.#users--;
+      this.#countGlobal(-1);
     }
     client.gone = true;
     // The observer hears of the quit, not of each channel left on the way.

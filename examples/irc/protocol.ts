@@ -67,6 +67,7 @@ export class IrcConnection extends Protocol implements KeepAliveOwner {
       maxSendQueue: settings.maxSendQueue,
       closeTimeout: settings.closeTimeout,
       onSendQueueExceeded: network.dropOverflowing,
+      gate: network.gate,
     });
     this.#context = { client: this.client, network };
     this.#flood = new TokenBucket(settings.floodBurst, settings.floodRate);

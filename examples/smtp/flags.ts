@@ -14,6 +14,13 @@ export const SMTP_FLAGS: readonly FlagSpec[] = [
   { name: "hostname", type: "string", value: "NAME", default: "the OS host name", description: "the name in the greeting, the EHLO reply and Received headers" },
   { name: "max-size", type: "string", value: "BYTES", default: String(SMTP_DEFAULTS.maxMessageSize), description: "largest message accepted, advertised as SIZE" },
   { name: "fsync", type: "string", value: "on|off", default: SMTP_DEFAULTS.fsync ? "on" : "off", description: "fsync each message before it is acknowledged" },
+  {
+    name: "file-io",
+    type: "string",
+    value: "async|sync",
+    default: SMTP_DEFAULTS.fileIo,
+    description: "delivery's file operations on the thread pool, or on the event loop (less CPU; for a RAM disk or --fsync off)",
+  },
   { name: "users", type: "string", value: "FILE", default: "none", description: "users file (scrypt hashes, see add-user): AUTH PLAIN and LOGIN are offered after STARTTLS" },
   { name: "auth-over-plaintext", type: "boolean", default: "off", description: "offer AUTH on plaintext connections too (with --users)" },
   { name: "require-auth", type: "boolean", default: "off", description: "refuse MAIL with 530 until the client has authenticated (with --users)" },

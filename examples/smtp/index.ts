@@ -44,6 +44,11 @@ export async function optionsFromFlags(flags: Record<string, string>, switches: 
     if (!["on", "off", "true", "false", "yes", "no"].includes(value)) throw flagError(`--fsync must be on or off, got ${flags.fsync}`);
     options.fsync = value === "on" || value === "true" || value === "yes";
   }
+  if (flags["file-io"] !== undefined) {
+    const mode = flags["file-io"];
+    if (mode !== "async" && mode !== "sync") throw flagError(`--file-io must be async or sync, got ${mode}`);
+    options.fileIo = mode;
+  }
   if (flags.users !== undefined) options.authenticate = (await UsersFile.load(flags.users)).authenticator;
   for (const [flag, option] of [["auth-over-plaintext", "authOverPlaintext"], ["require-auth", "requireAuth"]] as const) {
     if (!switches.has(flag)) continue;

@@ -6,9 +6,10 @@
  */
 
 import * as fs from "node:fs";
-import { mkdir, open, rename, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
+import { type FileIo, type FileIoMode, fileIo } from "./file-io";
 
 /** Options of a {@link Maildir}. */
 export interface MaildirOptions {
@@ -18,6 +19,13 @@ export interface MaildirOptions {
    * Default true.
    */
   fsync?: boolean;
+  /**
+   * How the file operations are made: `"async"` on libuv's thread pool, or
+   * `"sync"` on the event loop's thread, which costs less CPU per message
+   * but makes every connection wait for the disk (see file-io.ts). Default
+   * `"async"`.
+   */
+  io?: FileIoMode;
 }
 
 /** The host part of a Maildir name: `/` and `:` are escaped as the convention says. */
@@ -30,19 +38,22 @@ export class Maildir {
   /** The folder holding `tmp/`, `new/` and `cur/`. */
   readonly root: string;
   readonly #fsync: boolean;
+  readonly #io: FileIo;
   readonly #host = safeHostname();
   #count = 0;
 
-  private constructor(root: string, fsync: boolean) {
+  private constructor(root: string, fsync: boolean, io: FileIo) {
     this.root = root;
     this.#fsync = fsync;
+    this.#io = io;
   }
 
   /** Opens the Maildir at `root`, creating it and its `tmp/`, `new/` and `cur/` folders if missing. */
   static async open(root: string, options: MaildirOptions = {}): Promise<Maildir> {
+    const io = fileIo(options.io ?? "async");
     const absolute = path.resolve(root);
     for (const sub of ["tmp", "new", "cur"]) await mkdir(path.join(absolute, sub), { recursive: true, mode: 0o700 });
-    return new Maildir(absolute, options.fsync ?? true);
+    return new Maildir(absolute, options.fsync ?? true, io);
   }
 
   /** A new unique file name (unique within this host, given the process id and a counter). */
@@ -56,7 +67,7 @@ export class Maildir {
   /** Starts delivering one message: nothing touches the disk until the first write. */
   begin(): MaildirDelivery {
     const name = this.uniqueName();
-    return new MaildirDelivery(name, path.join(this.root, "tmp", name), path.join(this.root, "new", name), this.#fsync);
+    return new MaildirDelivery(name, path.join(this.root, "tmp", name), path.join(this.root, "new", name), this.#fsync, this.#io);
   }
 
   /**
@@ -69,28 +80,29 @@ export class Maildir {
     const name = this.uniqueName();
     const tmpPath = path.join(this.root, "tmp", name);
     const newPath = path.join(this.root, "new", name);
-    const from = await open(source, "r");
-    const to = await open(tmpPath, "wx", 0o600).catch(async (error: unknown) => {
-      await from.close();
+    const io = this.#io;
+    const from = await io.open(source, "r");
+    const to = await io.open(tmpPath, "wx", 0o600).catch(async (error: unknown) => {
+      await io.close(from);
       throw error;
     });
     try {
-      await to.write(prefix);
+      await writeAll(io, to, [prefix], tmpPath);
       const buffer = Buffer.allocUnsafe(64 * 1024);
       for (let position = skip; ; ) {
-        const { bytesRead } = await from.read(buffer, 0, buffer.length, position);
+        const bytesRead = await io.read(from, buffer, buffer.length, position);
         if (bytesRead === 0) break;
-        await to.write(buffer, 0, bytesRead);
+        await writeAll(io, to, [buffer.subarray(0, bytesRead)], tmpPath);
         position += bytesRead;
       }
-      if (this.#fsync) await to.sync();
-      await rename(tmpPath, newPath);
+      if (this.#fsync) await io.fsync(to);
+      await io.rename(tmpPath, newPath);
       return newPath;
     } catch (error) {
-      await rm(tmpPath, { force: true }).catch(() => undefined);
+      await io.unlink(tmpPath).catch(() => undefined);
       throw error;
     } finally {
-      await Promise.all([from.close(), to.close()]);
+      await Promise.all([io.close(from), io.close(to)]);
     }
   }
 }
@@ -107,16 +119,20 @@ export class MaildirDelivery {
   readonly #tmpPath: string;
   readonly #newPath: string;
   readonly #fsync: boolean;
+  readonly #io: FileIo;
   /** The open file in `tmp/`, or -1 before the first write. */
   #fd = -1;
   #finished = false;
   #tail: Promise<unknown> = Promise.resolve();
+  /** Operations queued by #serially and not yet settled. */
+  #pending = 0;
 
-  constructor(name: string, tmpPath: string, newPath: string, fsync: boolean) {
+  constructor(name: string, tmpPath: string, newPath: string, fsync: boolean, io: FileIo) {
     this.name = name;
     this.#tmpPath = tmpPath;
     this.#newPath = newPath;
     this.#fsync = fsync;
+    this.#io = io;
   }
 
   /** Appends `buffers` to the file in `tmp/`, opening it on the first call. */
@@ -124,12 +140,45 @@ export class MaildirDelivery {
     return this.#serially(async () => {
       if (this.#finished) throw new Error(`the delivery of ${this.name} is already finished`);
       const fd = await this.#open();
-      if (buffers.length === 0) return;
-      let expected = 0;
-      for (const buffer of buffers) expected += buffer.length;
-      const written = await call<number>((done) => fs.writev(fd, buffers as Buffer[], done));
-      if (written !== expected) throw new Error(`short write to ${this.#tmpPath}: ${written} of ${expected} bytes`);
+      await writeAll(this.#io, fd, buffers, this.#tmpPath);
     });
+  }
+
+  /**
+   * True when {@link commitNow} can finish the delivery at once: the file
+   * calls are synchronous and no operation of this delivery is still queued.
+   */
+  get immediate(): boolean {
+    return this.#io.synchronous && this.#pending === 0 && !this.#finished;
+  }
+
+  /**
+   * {@link write} and {@link commit} in one go, without a promise, when
+   * {@link immediate}: a reply then leaves with the replies to the commands
+   * that follow in the same read. Returns the path in `new/`; throws, after
+   * removing the file from `tmp/`, if a call fails.
+   */
+  commitNow(buffers: readonly Buffer[]): string {
+    if (!this.immediate) throw new Error(`the delivery of ${this.name} cannot be committed at once`);
+    this.#finished = true;
+    let fd = this.#fd;
+    this.#fd = -1;
+    try {
+      if (fd < 0) fd = fs.openSync(this.#tmpPath, "wx", 0o600);
+      for (let rest = nonEmpty(buffers); rest.length > 0; ) rest = afterBytes(rest, progress(fs.writevSync(fd, rest), this.#tmpPath));
+      if (this.#fsync) fs.fsyncSync(fd);
+      fs.renameSync(this.#tmpPath, this.#newPath);
+    } catch (error) {
+      if (fd >= 0) closeQuietly(fd);
+      try {
+        fs.unlinkSync(this.#tmpPath);
+      } catch {
+        // It was never created, or is gone already.
+      }
+      throw error;
+    }
+    closeQuietly(fd);
+    return this.#newPath;
   }
 
   /** Flushes (fsync if configured) and renames the file into `new/`, then closes it; resolves with its path there. */
@@ -139,17 +188,18 @@ export class MaildirDelivery {
       const fd = await this.#open();
       this.#fd = -1;
       this.#finished = true;
+      const io = this.#io;
       try {
-        if (this.#fsync) await call<void>((done) => fs.fsync(fd, done));
-        await call<void>((done) => fs.rename(this.#tmpPath, this.#newPath, done));
+        if (this.#fsync) await io.fsync(fd);
+        await io.rename(this.#tmpPath, this.#newPath);
       } catch (error) {
-        fs.close(fd, () => undefined);
-        await call<void>((done) => fs.unlink(this.#tmpPath, done)).catch(() => undefined);
+        io.close(fd).catch(() => undefined);
+        await io.unlink(this.#tmpPath).catch(() => undefined);
         throw error;
       }
       // The data is written (and synced, if asked) and the name is final: closing the file
       // need not hold up the reply, which then waits for two file operations, not three.
-      fs.close(fd, () => undefined);
+      io.close(fd).catch(() => undefined);
       return this.#newPath;
     });
   }
@@ -162,8 +212,8 @@ export class MaildirDelivery {
       const fd = this.#fd;
       this.#fd = -1;
       if (fd < 0) return;
-      await call<void>((done) => fs.close(fd, done)).catch(() => undefined);
-      await call<void>((done) => fs.unlink(this.#tmpPath, done)).catch(() => undefined);
+      await this.#io.close(fd).catch(() => undefined);
+      await this.#io.unlink(this.#tmpPath).catch(() => undefined);
     });
   }
 
@@ -173,23 +223,51 @@ export class MaildirDelivery {
   }
 
   async #open(): Promise<number> {
-    if (this.#fd < 0) this.#fd = await call<number>((done) => fs.open(this.#tmpPath, "wx", 0o600, done));
+    if (this.#fd < 0) this.#fd = await this.#io.open(this.#tmpPath, "wx", 0o600);
     return this.#fd;
   }
 
   /** Runs file operations one after another, in call order. */
   #serially<T>(operation: () => Promise<T>): Promise<T> {
+    this.#pending++;
     const result = this.#tail.then(operation);
-    this.#tail = result.catch(() => undefined);
+    this.#tail = result.then(
+      () => this.#pending--,
+      () => this.#pending--,
+    );
     return result;
   }
 }
 
-/**
- * Runs a callback-style `fs` function as a promise. The callback API costs
- * markedly less per operation than `fs/promises` FileHandles, and a message
- * takes four operations.
- */
-function call<T>(operation: (done: (error: NodeJS.ErrnoException | null, result?: T) => void) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => operation((error, result) => (error ? reject(error) : resolve(result as T))));
+/** Writes every byte of `buffers` at the file's offset, going on after a short write. */
+async function writeAll(io: FileIo, fd: number, buffers: readonly Buffer[], file: string): Promise<void> {
+  for (let rest = nonEmpty(buffers); rest.length > 0; ) rest = afterBytes(rest, progress(await io.writev(fd, rest), file));
+}
+
+function nonEmpty(buffers: readonly Buffer[]): Buffer[] {
+  return buffers.filter((buffer) => buffer.length > 0);
+}
+
+/** The count a write returned, which must be more than nothing. */
+function progress(written: number, file: string): number {
+  if (written <= 0) throw new Error(`no progress writing to ${file}`);
+  return written;
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // Nothing is lost: the data is written and the name is final (or the file is gone).
+  }
+}
+
+/** What is left of `buffers` once their first `count` bytes are gone. */
+function afterBytes(buffers: readonly Buffer[], count: number): Buffer[] {
+  let skip = count;
+  let i = 0;
+  while (i < buffers.length && skip >= buffers[i]!.length) skip -= buffers[i++]!.length;
+  const rest = buffers.slice(i);
+  if (skip > 0 && rest.length > 0) rest[0] = rest[0]!.subarray(skip);
+  return rest;
 }

@@ -223,6 +223,26 @@ export class IncomingMessage {
     return "delivered";
   }
 
+  /**
+   * {@link finish} without waiting, when it can be done at once: a message
+   * for one recipient, nothing wrong with it, and a Maildir whose file calls
+   * are synchronous (`fileIo: "sync"`). Returns null when it cannot; then
+   * call {@link finish}.
+   */
+  finishNow(): Outcome | null {
+    const delivery = this.#delivery;
+    if (this.#problem !== null || this.#trace.recipients.length !== 1 || delivery === null || !delivery.immediate) return null;
+    this.#finished = true;
+    try {
+      const chunks = this.#take();
+      this.#deliveryFor(chunks); // puts the header first
+      delivery.commitNow(chunks);
+      return "delivered";
+    } catch {
+      return "io-error";
+    }
+  }
+
   /** The connection went away: drop the message and its file. Never rejects. */
   async abort(): Promise<void> {
     if (this.#finished) return;

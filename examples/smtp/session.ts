@@ -148,7 +148,7 @@ export class SmtpSession extends Protocol {
 
   /** A piece of a body line; `last` at its CRLF. */
   @onTerminator("\r\n", { stream: true, lineEndings: "crlf", next: ["command"] })
-  body(piece: Buffer, last: boolean): Promise<"command" | void> | undefined {
+  body(piece: Buffer, last: boolean): Promise<"command" | void> | "command" | undefined {
     // Set by beginMessage() before this state is entered.
     const message = this.#message!;
     const step = message.add(piece, last);
@@ -417,14 +417,29 @@ export class SmtpSession extends Protocol {
     return "command";
   }
 
-  /** The lone "." arrived: deliver or refuse, reply, and go back to commands. */
-  async #endMessage(message: IncomingMessage): Promise<"command"> {
+  /**
+   * The lone "." arrived: deliver or refuse, reply, and go back to commands.
+   * At once when the delivery can be finished without waiting (synchronous
+   * file I/O): the reply then leaves in one write with the replies to the
+   * commands pipelined after the message.
+   */
+  #endMessage(message: IncomingMessage): Promise<"command"> | "command" {
+    const now = message.finishNow();
+    return now === null ? this.#finishMessage(message) : this.#afterMessage(message, now);
+  }
+
+  async #finishMessage(message: IncomingMessage): Promise<"command"> {
     let outcome: Outcome;
     try {
       outcome = await message.finish();
     } catch {
       outcome = "io-error";
     }
+    return this.#afterMessage(message, outcome);
+  }
+
+  /** Replies to the message's end and forgets its transaction. */
+  #afterMessage(message: IncomingMessage, outcome: Outcome): "command" {
     this.#peakBodyBytes = Math.max(this.#peakBodyBytes, message.peakHeld);
     if (this.#message === message) this.#message = null;
     this.transaction = null;

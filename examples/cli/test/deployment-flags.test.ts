@@ -44,9 +44,11 @@ describe("the deployment flags", () => {
     expect(mistake(["--workers", "2"])).toMatch(/unknown flag --workers \(--workers is for one example/);
   });
 
-  it("refuse more than one worker for RESP and IRC, saying why, and allow one", () => {
+  it("refuse more than one worker for RESP and for IRC without --redis, saying why, and allow one", () => {
     expect(mistake(["--only", "resp", "--workers", "2"])).toMatch(/^resp: --workers 2 refused: its keyspace lives in one process/);
-    expect(mistake(["--only", "irc", "--workers", "auto"])).toMatch(/^irc: --workers auto refused: its nicknames and channels live in one process/);
+    expect(mistake(["--only", "irc", "--workers", "auto"])).toMatch(/^irc: --workers auto refused: its nicknames and channels live in one process.*with --redis URL/);
+    // With --redis each worker is a node of one network.
+    expect(options(["--only", "irc", "--workers", "2", "--redis", "redis://127.0.0.1:6379"]).workers).toBe(2);
     expect(options(["--only", "resp", "--workers", "1"]).workers).toBe(1);
     expect(options(["--only", "smtp", "--workers", "2"]).workers).toBe(2);
   });

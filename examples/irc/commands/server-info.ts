@@ -27,23 +27,28 @@ export const serverInfoCommands: CommandTable = {
   LUSERS: {
     minParams: 0,
     run({ client, network }) {
+      // Users of other servers of a network (mirrored here) count in the global figures, not the local ones.
       let users = 0;
       let invisible = 0;
       let unknown = 0;
+      let local = 0;
       for (const user of network.clients) {
         if (!user.registered) unknown++;
         else if (user.invisible) invisible++;
         else users++;
+        if (user.registered && user.node === null) local++;
       }
       const total = users + invisible;
+      const servers = network.servers();
       const channels = [...network.channels()].length;
-      client.reply(Numeric.RPL_LUSERCLIENT, `There are ${users} users and ${invisible} invisible on 1 servers`);
+      client.reply(Numeric.RPL_LUSERCLIENT, `There are ${users} users and ${invisible} invisible on ${servers} servers`);
       client.reply(Numeric.RPL_LUSEROP, "0", "operator(s) online");
       if (unknown > 0) client.reply(Numeric.RPL_LUSERUNKNOWN, String(unknown), "unknown connection(s)");
       client.reply(Numeric.RPL_LUSERCHANNELS, String(channels), "channels formed");
-      client.reply(Numeric.RPL_LUSERME, `I have ${total} clients and 0 servers`);
-      client.reply(Numeric.RPL_LOCALUSERS, String(total), String(network.peakUsers), `Current local users ${total}, max ${network.peakUsers}`);
-      client.reply(Numeric.RPL_GLOBALUSERS, String(total), String(network.peakUsers), `Current global users ${total}, max ${network.peakUsers}`);
+      client.reply(Numeric.RPL_LUSERME, `I have ${local} clients and ${servers - 1} servers`);
+      client.reply(Numeric.RPL_LOCALUSERS, String(local), String(network.peakUsers), `Current local users ${local}, max ${network.peakUsers}`);
+      const peak = Math.max(network.peakGlobalUsers, total);
+      client.reply(Numeric.RPL_GLOBALUSERS, String(total), String(peak), `Current global users ${total}, max ${peak}`);
     },
   },
 

@@ -57,8 +57,6 @@ class GhostTransport implements Transport {
 export class RedisLink implements NetworkObserver {
   /** This node's id. */
   readonly nodeId: string;
-  /** Muted while another node's changes are replayed: they reach local clients as forwarded lines instead. */
-  readonly gate = { muted: false };
   readonly #network: Network;
   readonly #options: LinkOptions;
   readonly #prefix: string;
@@ -189,6 +187,14 @@ export class RedisLink implements NetworkObserver {
     }
   }
 
+  /** The other nodes known to be up: heard from on the bus, or holding users mirrored here. */
+  otherServers(): number {
+    const nodes = new Set<string>(this.#nodes.keys());
+    for (const ghost of this.#ghosts.values()) nodes.add(ghost.node!);
+    nodes.delete(this.nodeId);
+    return nodes.size;
+  }
+
   // ------------------------------------------------------------ forwarding
 
   /** Queues a line for a ghost: it goes to its node, which delivers it. Lines pushed as the same bytes to many ghosts travel once. */
@@ -270,11 +276,11 @@ export class RedisLink implements NetworkObserver {
     const network = this.#network;
     network.observer = null;
     this.#replaying = true;
-    this.gate.muted = muted;
+    network.gate.muted = muted;
     try {
       change();
     } finally {
-      this.gate.muted = false;
+      network.gate.muted = false;
       this.#replaying = false;
       network.observer = this;
     }
@@ -344,7 +350,6 @@ export class RedisLink implements NetworkObserver {
         onSendQueueExceeded: () => undefined,
         id: state.id,
         node: state.node,
-        gate: this.gate,
       });
       transport.ghost = ghost;
       ghost.registered = true;
@@ -469,17 +474,17 @@ export class RedisLink implements NetworkObserver {
       for (const ghost of this.#ghosts.values()) nodes.add(ghost.node!);
       for (const node of nodes) {
         if ((await this.#cmd.exists(`${this.#prefix}node:${node}`)) === 1) continue;
-        // Gone. Exactly one node announces it: whoever sets the split key first.
+        // Gone. Exactly one node announces it and frees its nicknames: whoever sets the split key first.
         const won = await this.#cmd.set(`${this.#prefix}split:${node}`, this.nodeId, "PX", ttl * 10, "NX");
         if (won === "OK") {
           for (const ghost of this.#ghosts.values()) {
             if (ghost.node === node && ghost.nick !== null) await this.#cmd.eval(RELEASE_SCRIPT, 1, this.#nickKey(ghost.nick), this.#owner(ghost));
           }
           this.#queue({ t: "s", node });
-          this.#split(node);
-        } else {
-          this.#nodes.delete(node);
         }
+        // Every node splits its own mirror: the winner's op only makes the others do it sooner, and if it is lost
+        // they still do. A split is idempotent (the node's ghosts are gone after the first), so users see it once.
+        this.#split(node);
       }
     } catch {
       // Redis is away; tried again at the next tick.

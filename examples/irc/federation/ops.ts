@@ -111,6 +111,8 @@ export function channelState(channel: Channel): ChannelState {
 
 /** Applies mirrored properties to a channel. */
 export function applyChannelState(channel: Channel, state: ChannelState): void {
+  // A node that mirrored the channel later made it "now": the earliest time wins, the same on every node.
+  channel.createdAt = Math.min(channel.createdAt, state.createdAt);
   channel.topic = state.topic;
   channel.topicSetBy = state.topicSetBy;
   channel.topicSetAt = state.topicSetAt;

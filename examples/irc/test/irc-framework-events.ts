@@ -5,7 +5,7 @@
 import type { Client } from "irc-framework";
 
 /** Resolves with the first event of that name for which `accept` holds. */
-export function next<T>(client: Client, event: string, accept: (value: T) => boolean = () => true, timeout = 5000): Promise<T> {
+export function next<T>(client: Client, event: string, accept: (value: T) => boolean = () => true, timeout = 10_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       client.off(event, listener);

@@ -12,6 +12,8 @@ declare module "irc-framework" {
     auto_reconnect?: boolean;
     ping_interval?: number;
     ping_timeout?: number;
+    /** The local address to connect from. */
+    outgoing_addr?: string;
   }
 
   export interface MessageEvent {
@@ -45,6 +47,8 @@ declare module "irc-framework" {
   export class Client extends EventEmitter {
     constructor(options?: Partial<ConnectOptions>);
     user: { nick: string };
+    /** Whether the connection is up. */
+    connected: boolean;
     connect(options: ConnectOptions): void;
     join(channel: string, key?: string): void;
     say(target: string, message: string): void;

@@ -7,89 +7,16 @@
  * quit with `*.net *.split` once), and a Redis restart.
  */
 
-import { Client, type MessageEvent } from "irc-framework";
+import type { Client, MessageEvent } from "irc-framework";
 import { describeWithPeers } from "../../../test-support/peers";
-import { IrcProcess, buildExamples } from "../../fuzz/irc-process";
-import { IrcServer } from "../server";
+import { IrcProcess } from "../../fuzz/irc-process";
 import { next } from "./irc-framework-events";
-import { RawClient, numeric } from "./raw-client";
-import { RedisProcess } from "./redis-process";
-
-const PRESENCE_TIMEOUT = 1500;
+import { PRESENCE_TIMEOUT, threeNodes, waitFor } from "./network-fixture";
+import { numeric } from "./raw-client";
 
 describeWithPeers("redis-server", "an IRC network of three nodes over Redis", () => {
-  let redis: RedisProcess;
-  const nodes: IrcServer[] = [];
-  const ports: number[] = [];
-  const clients: Client[] = [];
-  const raws: RawClient[] = [];
-
-  beforeAll(async () => {
-    buildExamples();
-    redis = await RedisProcess.start();
-    for (const name of ["irc-a.local", "irc-b.local", "irc-c.local"]) {
-      const node = new IrcServer({ redis: redis.url, serverName: name, networkName: "TestNet", presenceTimeout: PRESENCE_TIMEOUT, floodBurst: 500, floodRate: 500 });
-      ports.push((await node.listen(0, "127.0.0.1")).port);
-      nodes.push(node);
-    }
-  }, 180_000);
-
-  afterEach(async () => {
-    const violations = raws.flatMap((client) => client.violations);
-    for (const raw of raws.splice(0)) raw.close();
-    expect(violations).toEqual([]);
-    await Promise.all(
-      clients.splice(0).map((client) => {
-        const closed = next(client, "close", () => true, 5000).catch(() => undefined);
-        client.quit("test over");
-        return closed;
-      }),
-    );
-    // Every node's mirror forgets the users of the test before the next one takes the same nicknames.
-    await waitFor(() => nodes.every((node) => [...node.network.clients].length === 0), 5000, "every node is empty");
-  });
-
-  afterAll(async () => {
-    for (const node of nodes) await node.close();
-    await redis?.stop();
-  });
-
-  async function waitFor(test: () => boolean, ms: number, what: string): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!test()) {
-      if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
-  /** An irc-framework client registered as `nick` on node `index`. */
-  async function user(index: number, nick: string, port = ports[index]!): Promise<Client> {
-    const client = new Client();
-    clients.push(client);
-    const registered = next<{ nick: string }>(client, "registered");
-    client.connect({ host: "127.0.0.1", port, nick, username: nick, gecos: nick, auto_reconnect: false });
-    expect((await registered).nick).toBe(nick);
-    return client;
-  }
-
-  /** A raw client registered as `nick` on node `index`. */
-  async function raw(index: number, nick: string): Promise<RawClient> {
-    const client = await RawClient.connect(ports[index]!);
-    raws.push(client);
-    await client.register(nick);
-    return client;
-  }
-
-  async function joined(client: Client, channel: string): Promise<void> {
-    const join = next<{ nick: string; channel: string }>(client, "join", (e) => e.nick === client.user.nick && e.channel === channel);
-    client.join(channel);
-    await join;
-  }
-
-  /** Waits until every node sees `count` members on `channel`. */
-  async function membersEverywhere(channel: string, count: number): Promise<void> {
-    await waitFor(() => nodes.every((node) => node.network.findChannel(channel)?.members.size === count), 5000, `${count} members of ${channel} on every node`);
-  }
+  const network = threeNodes({ floodBurst: 500, floodRate: 500 });
+  const { nodes, user, raw, joined, membersEverywhere } = network;
 
   it("owns a nickname network-wide: a client on another node asking for it, in any case, gets 433", async () => {
     await user(0, "alice");
@@ -98,10 +25,23 @@ describeWithPeers("redis-server", "an IRC network of three nodes over Redis", ()
     expect(await bob.expect(numeric("433"))).toBe(":irc-b.local 433 bob alice :Nickname is already in use");
     bob.send("NICK ALICE");
     await bob.expect(numeric("433"));
-    const early = await RawClient.connect(ports[2]!);
-    raws.push(early);
+    const early = await network.connect(2);
     early.send("NICK Alice", "USER x 0 * :x");
     expect(await early.expect(numeric("433"))).toBe(":irc-c.local 433 * Alice :Nickname is already in use");
+    // rfc1459 case mapping across nodes: [ ] \ are the upper case of { } |.
+    await raw(0, "dan{x}|");
+    bob.send("NICK DAN[X]\\");
+    expect(await bob.expect(numeric("433"))).toBe(":irc-b.local 433 bob DAN[X]\\ :Nickname is already in use");
+  });
+
+  it("gives a nickname asked for on two nodes at the same moment to exactly one of them", async () => {
+    for (let round = 0; round < 5; round++) {
+      const [onA, onC] = await Promise.all([network.connect(0), network.connect(2)]);
+      onA.send(`NICK racer${round}`, "USER r 0 * :r");
+      onC.send(`NICK RACER${round}`, "USER r 0 * :r");
+      const outcomes = await Promise.all([onA, onC].map((client) => client.expect(/^:\S+ (001|433) /, 10_000)));
+      expect(outcomes.map((line) => line.split(" ")[1]).sort()).toEqual(["001", "433"]);
+    }
   });
 
   it("shares channels: NAMES, WHO and WHOIS on any node show members wherever connected, and the topic with its setter", async () => {
@@ -124,10 +64,25 @@ describeWithPeers("redis-server", "an IRC network of three nodes over Redis", ()
     await carol.expect(/ TOPIC #net :across the network$/);
     carol.send("TOPIC #net");
     expect(await carol.expect(numeric("332"))).toBe(":irc-c.local 332 carol #net :across the network");
-    expect(await carol.expect(numeric("333"))).toMatch(/^:irc-c\.local 333 carol #net alice!~alice@127\.0\.0\.1 \d+$/);
+    const setAt = Number((await carol.expect(numeric("333"))).split(" ").pop());
+    expect(Math.abs(setAt - Date.now() / 1000)).toBeLessThan(60);
+    // The same setter and time on every node; and the channel's creation time (329) too.
+    const dan = await raw(1, "dan");
+    dan.send("TOPIC #net", "MODE #net");
+    expect(await dan.expect(numeric("333"))).toBe(`:irc-b.local 333 dan #net alice!~alice@127.0.0.1 ${setAt}`);
+    const createdOnB = (await dan.expect(numeric("329"))).split(" ").pop();
+    carol.send("MODE #net");
+    expect((await carol.expect(numeric("329"))).split(" ").pop()).toBe(createdOnB);
+    // LUSERS counts the network's servers and users, and this server's own.
+    await waitFor(() => nodes[2]!.network.findClient("dan") !== undefined, 10_000, "dan known on C");
+    carol.send("LUSERS");
+    expect(await carol.expect(numeric("251"))).toBe(":irc-c.local 251 carol :There are 4 users and 0 invisible on 3 servers");
+    expect(await carol.expect(numeric("255"))).toBe(":irc-c.local 255 carol :I have 1 clients and 2 servers");
+    expect(await carol.expect(numeric("265"))).toMatch(/^:irc-c\.local 265 carol 1 \d+ :Current local users 1, max \d+$/);
+    expect(await carol.expect(numeric("266"))).toMatch(/^:irc-c\.local 266 carol 4 \d+ :Current global users 4, max \d+$/);
     // Modes are network-wide too: +m set on A keeps bob on B quiet.
     alice.mode("#net", "+m");
-    await waitFor(() => nodes[1]!.network.findChannel("#net")?.moderated === true, 5000, "+m on node B");
+    await waitFor(() => nodes[1]!.network.findChannel("#net")?.moderated === true, 10_000, "+m on node B");
     const refused = next<{ error: string }>(bob, "irc error");
     bob.say("#net", "am I heard?");
     expect(await refused).toMatchObject({ error: "cannot_send_to_channel" });
@@ -157,33 +112,56 @@ describeWithPeers("redis-server", "an IRC network of three nodes over Redis", ()
     expect(received.get("carol")).toEqual(fromAlice);
     expect(received.get("alice")).toEqual(fromCarol);
 
-    const privately = next<MessageEvent>(carol, "message", (e) => e.target === "carol");
-    bob.say("carol", "just for you");
-    expect(await privately).toMatchObject({ nick: "bob", message: "just for you" });
+    // Private messages across nodes, in the order sent.
+    const privately: string[] = [];
+    carol.on("message", (e: MessageEvent) => {
+      if (e.target === "carol") privately.push(`${e.nick}:${e.message}`);
+    });
+    for (let i = 0; i < count; i++) bob.say("carol", `p${i}`);
+    await waitFor(() => privately.length >= count, 10_000, "every private message delivered");
+    expect(privately).toEqual(Array.from({ length: count }, (_, i) => `bob:p${i}`));
+    // A NOTICE to the channel reaches each other member once.
+    const notices = new Map<string, number>([["alice", 0], ["bob", 0], ["carol", 0]]);
+    for (const client of [alice, bob, carol]) {
+      client.on("message", (e: MessageEvent) => {
+        if (e.type === "notice" && e.target === "#order") notices.set(client.user.nick, notices.get(client.user.nick)! + 1);
+      });
+    }
+    bob.notice("#order", "a channel notice");
+    await waitFor(() => notices.get("alice") === 1 && notices.get("carol") === 1, 10_000, "the channel notice delivered");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(Object.fromEntries(notices)).toEqual({ alice: 1, bob: 0, carol: 1 });
     const notice = next<MessageEvent>(alice, "message", (e) => e.type === "notice");
     carol.notice("alice", "a notice across");
     expect(await notice).toMatchObject({ nick: "carol", message: "a notice across" });
   });
 
-  it("shows NICK changes and QUITs to everyone sharing a channel, on every node, and frees the nickname", async () => {
+  it("shows NICK changes and QUITs once to everyone sharing a channel, on every node, and frees the nickname", async () => {
     const alice = await user(0, "alice");
     const bob = await user(1, "bob");
     const carol = await user(2, "carol");
     for (const client of [alice, bob, carol]) await joined(client, "#moves");
     await membersEverywhere("#moves", 3);
+    const seen: string[] = [];
+    for (const client of [alice, carol]) {
+      client.on("nick", (e: { nick: string; new_nick: string }) => seen.push(`${client.user.nick} saw ${e.nick} NICK ${e.new_nick}`));
+      client.on("quit", (e: { nick: string; message: string }) => seen.push(`${client.user.nick} saw ${e.nick} QUIT ${e.message}`));
+    }
     const seenByAlice = next<{ nick: string; new_nick: string }>(alice, "nick");
     const seenByCarol = next<{ nick: string; new_nick: string }>(carol, "nick");
     bob.changeNick("robert");
     expect(await seenByAlice).toMatchObject({ nick: "bob", new_nick: "robert" });
     expect(await seenByCarol).toMatchObject({ nick: "bob", new_nick: "robert" });
-    await waitFor(() => nodes[0]!.network.findClient("robert") !== undefined, 5000, "robert known on A");
+    await waitFor(() => nodes[0]!.network.findClient("robert") !== undefined, 10_000, "robert known on A");
     const quitA = next<{ nick: string; message: string }>(alice, "quit");
     const quitC = next<{ nick: string; message: string }>(carol, "quit");
     bob.quit("bye all");
     expect(await quitA).toMatchObject({ nick: "robert", message: "Quit: bye all" });
     expect(await quitC).toMatchObject({ nick: "robert", message: "Quit: bye all" });
-    await waitFor(() => nodes.every((node) => node.network.findClient("robert") === undefined), 5000, "robert gone everywhere");
+    await waitFor(() => nodes.every((node) => node.network.findClient("robert") === undefined), 10_000, "robert gone everywhere");
     await user(2, "robert");
+    // Once each: the node that replays another's change does not show it again.
+    expect(seen.sort()).toEqual(["alice saw bob NICK robert", "alice saw robert QUIT Quit: bye all", "carol saw bob NICK robert", "carol saw robert QUIT Quit: bye all"]);
   });
 
   it("quits the users of a node killed with SIGKILL exactly once on every other node, with *.net *.split, once its presence expires", async () => {
@@ -191,6 +169,7 @@ describeWithPeers("redis-server", "an IRC network of three nodes over Redis", ()
     const bob = await user(1, "bob");
     const carol = await user(2, "carol");
     for (const client of [alice, bob, carol]) await joined(client, "#split");
+    const redis = network.redis();
     const fourth = await IrcProcess.start(["--redis", redis.url, "--server-name", "irc-d.local", "--network", "TestNet", "--presence-timeout", String(PRESENCE_TIMEOUT / 1000)]);
     try {
       const dave = await user(3, "dave", fourth.port);
@@ -201,7 +180,7 @@ describeWithPeers("redis-server", "an IRC network of three nodes over Redis", ()
         quits.set(client.user.nick, []);
         client.on("quit", (event: { nick: string; message: string }) => quits.get(client.user.nick)!.push(event));
       }
-      clients.splice(clients.indexOf(dave), 1);
+      network.forget(dave);
       const killedAt = Date.now();
       await fourth.kill();
       await waitFor(() => [...quits.values()].every((list) => list.length >= 1), PRESENCE_TIMEOUT * 4, "the split seen by everyone");
@@ -209,7 +188,7 @@ describeWithPeers("redis-server", "an IRC network of three nodes over Redis", ()
       await new Promise((resolve) => setTimeout(resolve, PRESENCE_TIMEOUT)); // a second announcement would have come by now
       for (const list of quits.values()) expect(list).toEqual([{ nick: "dave", message: "*.net *.split" }].map((q) => expect.objectContaining(q)));
       expect(tookMs).toBeLessThan(PRESENCE_TIMEOUT * 4);
-      await waitFor(() => nodes.every((node) => node.network.findChannel("#split")?.members.size === 3), 5000, "dave gone from #split");
+      await waitFor(() => nodes.every((node) => node.network.findChannel("#split")?.members.size === 3), 10_000, "dave gone from #split");
       // The nickname is free again.
       await user(1, "dave");
     } finally {
@@ -223,8 +202,9 @@ describeWithPeers("redis-server", "an IRC network of three nodes over Redis", ()
     const bob = await user(1, "bob");
     for (const client of [alice, anna, bob]) await joined(client, "#outage");
     await membersEverywhere("#outage", 3);
+    const redis = network.redis();
     await redis.stop();
-    await waitFor(() => nodes.every((node) => node.link?.up === false), 5000, "every node sees Redis down");
+    await waitFor(() => nodes.every((node) => node.link?.up === false), 10_000, "every node sees Redis down");
 
     const local = next<MessageEvent>(anna, "message", (e) => e.target === "#outage");
     const warned = next<MessageEvent>(alice, "message", (e) => e.type === "notice" && e.message.includes("Not delivered to users on other servers"));

@@ -89,7 +89,7 @@ export class RawClient {
    * matches; the lines before it are passed over. Rejects if the connection
    * closes or nothing matches in time.
    */
-  async expect(pattern: RegExp, timeout = 5000): Promise<string> {
+  async expect(pattern: RegExp, timeout = 10_000): Promise<string> {
     const deadline = Date.now() + timeout;
     for (;;) {
       for (let i = this.#cursor; i < this.lines.length; i++) {

@@ -13,6 +13,7 @@ import { FileProducer } from "@asynchat/core";
 import { SMTPServer } from "smtp-server";
 import { type TestServer, deliveredMessages, fixtureCertificate, splitTrace, startTestServer } from "../../smtp/test/helpers";
 import { SmtpClient, SmtpClientError, SmtpClientErrorCode, SmtpReplyError } from "../index";
+import { loadMessage, runLoad } from "../load";
 
 const FIXTURES = path.join(__dirname, "..", "..", "..", "packages", "core", "test", "fixtures");
 
@@ -237,6 +238,26 @@ describe("the SMTP client against a server that does not know EHLO", () => {
       expect(lines).toEqual(["EHLO client.test", "HELO client.test", "MAIL FROM:<a@example.test>", "RCPT TO:<b@example.test>", "DATA", "Subject: old", "", "hi", ".", "QUIT"]);
     } finally {
       server.close();
+    }
+  });
+});
+
+describe("the load generator", () => {
+  it("sends every message over reused pipelined sessions and over a session each, all of them delivered", async () => {
+    const t = await startTestServer({ fsync: false });
+    try {
+      const reused = await runLoad({ port: t.port, sessions: 4, messages: 41, size: 1024 });
+      expect(reused).toMatchObject({ messages: 41, failures: 0 });
+      const fresh = await runLoad({ port: t.port, sessions: 3, messages: 7, size: 300, perMessage: true });
+      expect(fresh).toMatchObject({ messages: 7, failures: 0 });
+      const stored = await deliveredMessages(t.maildir);
+      expect(stored.length).toBe(48);
+      const sizes = stored.map((m) => splitTrace(m).rest.length).sort((a, b) => a - b);
+      expect(sizes[0]).toBe(300);
+      expect(sizes[sizes.length - 1]).toBe(1024);
+      expect(loadMessage(1024, 3).length).toBe(1024);
+    } finally {
+      await t.done();
     }
   });
 });

@@ -99,3 +99,4 @@ export {
   type ClusterServer,
   type ServeClusterOptions,
 } from "./net/cluster";
+export { WORKER_START_FAILED, WorkerStartError, type WorkerStartProblem } from "./net/cluster-errors";

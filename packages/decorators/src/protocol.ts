@@ -151,10 +151,12 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
     this.#machine = machine;
     this.#state = machine.initial;
     this.#channelMaxLength = options?.maxLength;
-    this.#channelFrameTimeout = this.options.frameTimeout;
+    // Read from the channel's parts, not `options` (which would be made for every connection).
+    this.#channelFrameTimeout = this.frameTimeout;
     // The channel-wide policy is the states' default (this class checks frames itself, per state).
-    this.#channelCrlf = this.options.lineEndings === "crlf";
-    this.#events().once("close", () => this.#runLifecycle("close"));
+    this.#channelCrlf = super.lineEndings === "crlf";
+    // One listener function for every channel, and none for a class without @onClose methods.
+    if (machine.lifecycle.close.length > 0) this.#events().once("close", Protocol.#closeLifecycle);
   }
 
   /**
@@ -350,6 +352,11 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   }
 
   // ------------------------------------------------------------ internals
+
+  /** The `close` listener of classes with `@onClose` methods (eventemitter3 calls it with the channel as `this`). */
+  static #closeLifecycle(this: Protocol<any>): void {
+    this.#runLifecycle("close");
+  }
 
   /** This channel with its event types fixed (the class is generic over them). */
   #events(): AsyncChat<ProtocolEvents> {

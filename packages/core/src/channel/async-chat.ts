@@ -15,10 +15,10 @@ import type { LineEndingPolicy } from "../framing/line-endings";
 import { type ProducerSource, toProducer } from "../producers/producer";
 import type { NormalTerminator, Terminator } from "../terminator";
 import type { BudgetUse, FrameBudget } from "./frame-budget";
-import type { Failures } from "./failures";
+import type { ServerRoute } from "./failure-report";
+import { kServerRoute } from "./internal";
 import { Inbound } from "./inbound";
 import { CLOSED, type ChannelHooks, Lifecycle, OPEN } from "./lifecycle";
-import type { Outbound } from "./outbound";
 import { checkLimit } from "./limits";
 import { type AsyncChatOptions, CHANNEL_LIMITS, lineEndingPolicy, resolveChannelOptions } from "./options";
 import type { StartTlsOptions } from "./tls-upgrade";
@@ -43,12 +43,14 @@ export type { AsyncChatEvents } from "./events";
  * same); then `error` is emitted. The server and other channels carry on.
  */
 export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends EventEmitter<Events> {
-  /** The options in force: the constructor's, updated by the setters. */
-  readonly #options: Required<AsyncChatOptions>;
+  /** The constructor's options, resolved (frozen, shared with other channels made with the same options). */
+  readonly #options: Readonly<Required<AsyncChatOptions>>;
+  /** What `options` returns, made on first use and kept up to date by the setters from then on. */
+  #optionsInForce: Required<AsyncChatOptions> | null = null;
   readonly #life: Lifecycle;
   readonly #inbound: Inbound;
-  readonly #outbound: Outbound;
-  readonly #failures: Failures;
+  /** @internal The route of a server's channel for unhandled failures (set by `ChatServer`, see failure-report.ts). */
+  [kServerRoute]: ServerRoute | undefined = undefined;
 
   /**
    * @param socket any `stream.Duplex` (a `net.Socket`, a `tls.TLSSocket`, one end
@@ -58,16 +60,13 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    */
   constructor(socket?: Duplex | null, options?: AsyncChatOptions) {
     super();
-    // A copy: the setters keep it up to date (the defaults object is shared and frozen).
-    this.#options = { ...resolveChannelOptions(options) };
+    // Shared and frozen: the setters change the parts (framer, timers, policy), and `options` shows them.
+    this.#options = resolveChannelOptions(options);
     // A few hooks are protected: the parts get them through this view of the channel.
     const hooks = this as unknown as ChannelHooks;
     const life = (this.#life = new Lifecycle(hooks, this.#options));
     this.#inbound = life.inbound = new Inbound(hooks, life, this.#options);
-    this.#outbound = life.outbound;
-    this.#failures = life.failures;
-    // Subclasses written asynchat-style get asynchat's exact collectIncomingData pieces;
-    // those that take ranges themselves (Protocol) get them without the copy that costs.
+    // asynchat-style subclasses get asynchat's exact pieces; Protocol takes ranges without the copy.
     this.#inbound.framer.coalesceHeld = this.handleFrameData === AsyncChat.prototype.handleFrameData;
     if (socket !== undefined && socket !== null) {
       this.#life.bind(socket);
@@ -102,7 +101,14 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * Read-only: change a limit through its setter.
    */
   get options(): Readonly<Required<AsyncChatOptions>> {
-    return this.#options;
+    // Made on first use (most channels never ask), from the values the setters keep.
+    return (this.#optionsInForce ??= {
+      ...this.#options,
+      maxLength: this.#inbound.framer.maxLength,
+      frameTimeout: this.#life.timers.frameTimeout,
+      idleTimeout: this.#life.timers.idleTimeout,
+      lineEndings: this.#inbound.policy.lineEndings,
+    });
   }
 
   /** Whether the channel is closed (no more input or output). */
@@ -125,7 +131,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   }
 
   set maxLength(limit: number) {
-    this.#inbound.framer.maxLength = this.#options.maxLength = checkLimit("maxLength", limit, CHANNEL_LIMITS.maxLength);
+    this.#inbound.framer.maxLength = checkLimit("maxLength", limit, CHANNEL_LIMITS.maxLength);
+    if (this.#optionsInForce !== null) this.#optionsInForce.maxLength = limit;
   }
 
   /**
@@ -140,8 +147,9 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   set frameTimeout(milliseconds: number) {
     if (checkLimit("frameTimeout", milliseconds, CHANNEL_LIMITS.frameTimeout) === this.#life.timers.frameTimeout) return;
-    this.#life.timers.setFrameTimeout((this.#options.frameTimeout = milliseconds));
-    if (!this.#outbound.pumping) this.#inbound.updateFrameTimer();
+    this.#life.timers.setFrameTimeout(milliseconds);
+    if (this.#optionsInForce !== null) this.#optionsInForce.frameTimeout = milliseconds;
+    if (!this.#life.outbound.pumping) this.#inbound.updateFrameTimer();
   }
 
   /**
@@ -155,7 +163,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   set idleTimeout(milliseconds: number) {
     if (checkLimit("idleTimeout", milliseconds, CHANNEL_LIMITS.idleTimeout) === this.#life.timers.idleTimeout) return;
-    this.#life.timers.setIdleTimeout((this.#options.idleTimeout = milliseconds), this.#life.socket !== null && this.#life.state !== CLOSED);
+    this.#life.timers.setIdleTimeout(milliseconds, this.#life.socket !== null && this.#life.state !== CLOSED);
+    if (this.#optionsInForce !== null) this.#optionsInForce.idleTimeout = milliseconds;
   }
 
   /**
@@ -170,7 +179,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   set lineEndings(policy: LineEndingPolicy) {
     if (lineEndingPolicy(policy, "lineEndings") === this.lineEndings) return;
-    this.#options.lineEndings = policy;
+    if (this.#optionsInForce !== null) this.#optionsInForce.lineEndings = policy;
     this.#inbound.policy.lineEndings = policy;
   }
 
@@ -200,15 +209,13 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
 
   /** Bytes of output queued in the FIFO and in the socket (producers not yet asked are not counted). */
   get queuedOutput(): number {
-    return this.#outbound.queuedBytes;
+    return this.#life.outbound.queuedBytes;
   }
 
   /** Bytes received and not yet framed (waiting while reading is paused). */
   get bufferedInput(): number {
     return this.#inbound.framer.pendingBytes;
   }
-
-  // ---------------------------------------------------------------- input
 
   /**
    * asynchat's `collect_incoming_data`: called with each piece of the
@@ -350,8 +357,6 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     this.#inbound.update();
   }
 
-  // ---------------------------------------------------------------- output
-
   /**
    * asynchat's `push`: queue data for sending (a string is sent as UTF-8).
    * Pushes made while a received chunk is being framed leave together when
@@ -365,11 +370,11 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     else if (data instanceof Uint8Array) item = toBuffer(data);
     else throw invalidArgType("data", "a string or bytes (Buffer, Uint8Array)", data);
     if (this.#life.state !== OPEN) {
-      this.#failures.emitError(new ChannelClosedError("push()"));
+      this.#life.failures.emitError(new ChannelClosedError("push()"));
       return;
     }
     if (item.length === 0) return;
-    this.#outbound.pushData(item);
+    this.#life.outbound.pushData(item);
   }
 
   /**
@@ -381,11 +386,11 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   pushWithProducer(producer: ProducerSource): void {
     const source = toProducer(producer);
     if (this.#life.state !== OPEN) {
-      this.#failures.emitError(new ChannelClosedError("pushWithProducer()"));
+      this.#life.failures.emitError(new ChannelClosedError("pushWithProducer()"));
       source.discard?.();
       return;
     }
-    this.#outbound.pushItem(source);
+    this.#life.outbound.pushItem(source);
   }
 
   /**
@@ -411,7 +416,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * moved only while it returns true. Default: the FIFO is not empty.
    */
   writable(): boolean {
-    return this.#outbound.pending;
+    return this.#life.outbound.pending;
   }
 
   /**
@@ -428,7 +433,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * Producers are asked for more only while the socket has room.
    */
   initiateSend(): void {
-    this.#outbound.initiateSend();
+    this.#life.outbound.initiateSend();
   }
 
   /**
@@ -439,10 +444,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * answered with a Promise (its piece is written when it settles).
    */
   refillBuffer(): string | Buffer | null {
-    return this.#outbound.refill();
+    return this.#life.outbound.refill();
   }
-
-  // ---------------------------------------------------------------- life-cycle
 
   /**
    * Called once the connection is established (at once for an accepted
@@ -478,8 +481,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * The `error` event is emitted after it returns.
    */
   handleError(_error: Error): void {
-    this.#failures.reachedDefault = true;
-    this.#failures.invokeHandleClose();
+    this.#life.failures.reachedDefault = true;
+    this.#life.failures.invokeHandleClose();
   }
 
   /**
@@ -493,7 +496,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * channel closes all the same.
    */
   protected reportUnhandledError(error: Error): void {
-    this.#failures.report(error, this.#life.socket);
+    this.#life.failures.report(error, this.#life.socket);
   }
 
   /**
@@ -547,7 +550,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * drops the rest of the frame.
    */
   protected rejectFrame(error: FrameTooLongError | BareLineEndingError | BudgetExceededError): void {
-    this.#failures.reject(error);
+    this.#life.failures.reject(error);
   }
 
   /**
@@ -556,7 +559,7 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * failures of their own, such as a rejected promise.
    */
   protected fail(error: unknown): void {
-    this.#failures.fail(error);
+    this.#life.failures.fail(error);
   }
 
   /**
@@ -590,9 +593,6 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
    * promise rejects with `ERR_TLS_UPGRADE_FAILED`.
    */
   startTls(options: StartTlsOptions): Promise<TLSSocket> {
-    if (typeof options !== "object" || options === null || typeof options.isServer !== "boolean") {
-      throw invalidArgType("options.isServer", "a boolean", (options as StartTlsOptions | null)?.isServer);
-    }
     return this.#life.startTls(options);
   }
 }

@@ -12,6 +12,7 @@
 import type { Duplex } from "node:stream";
 import { inspect } from "node:util";
 import { type AsyncChatError, ErrorCode } from "../errors";
+import { kServerRoute } from "./internal";
 
 /**
  * Where unhandled failures go: `"stderr"` (the default) prints each one once;
@@ -53,16 +54,19 @@ export interface ServerRoute {
   readonly reporter: UnhandledErrorReporter<any>;
 }
 
-const routes = new WeakMap<object, ServerRoute>();
+/** A channel holds its route in a field under this key (a field, not a WeakMap: nothing for the GC to sweep per connection). */
+interface RouteHolder {
+  [kServerRoute]?: ServerRoute | undefined;
+}
 
 /** Records that `channel` belongs to a server, which forwards its errors and says where reports go. */
 export function setServerRoute(channel: object, route: ServerRoute): void {
-  routes.set(channel, route);
+  (channel as RouteHolder)[kServerRoute] = route;
 }
 
 /** The server route of `channel`, if a server accepted it. */
 export function serverRoute(channel: object): ServerRoute | undefined {
-  return routes.get(channel);
+  return (channel as RouteHolder)[kServerRoute];
 }
 
 /** Checks a value for the `unhandledErrors` option; returns it, or null if it is not one. */

@@ -288,6 +288,9 @@ export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
 
   /** Starts a TLS upgrade: see `AsyncChat.startTls`. */
   startTls(options: StartTlsOptions): Promise<TLSSocket> {
+    if (typeof options !== "object" || options === null || typeof options.isServer !== "boolean") {
+      throw invalidArgType("options.isServer", "a boolean", (options as StartTlsOptions | null)?.isServer);
+    }
     const socket = this.socket;
     if (socket === null || this.state !== OPEN) return Promise.reject(new ChannelClosedError("startTls()"));
     if ((this.pauses & UPGRADING) !== 0) return Promise.reject(new TlsUpgradeError("a TLS upgrade is already under way"));

@@ -93,13 +93,37 @@ export function lineEndingPolicy(value: unknown, name: string): LineEndingPolicy
   throw invalidArgType(name, '"any" or "crlf"', value);
 }
 
-/** Validates options and fills in the defaults. */
-export function resolveChannelOptions(options: AsyncChatOptions | undefined): Required<AsyncChatOptions> {
+/**
+ * The last options object resolved, the raw values it held then, and the
+ * result: a server hands every channel it makes the same options object, so
+ * they are validated once, not once per connection. The raw values are
+ * compared on each use, so an object changed since is validated again.
+ */
+let lastInput: AsyncChatOptions | undefined;
+let lastRaw: AsyncChatOptions = {};
+let lastResolved: Readonly<Required<AsyncChatOptions>> = DEFAULT_CHANNEL_OPTIONS;
+
+function sameRaw(a: AsyncChatOptions, b: AsyncChatOptions): boolean {
+  return (
+    a.maxLength === b.maxLength &&
+    a.outputHighWaterMark === b.outputHighWaterMark &&
+    a.maxBufferedInput === b.maxBufferedInput &&
+    a.idleTimeout === b.idleTimeout &&
+    a.frameTimeout === b.frameTimeout &&
+    a.deliverPartialFrameAtEnd === b.deliverPartialFrameAtEnd &&
+    a.lineEndings === b.lineEndings &&
+    a.closeTimeout === b.closeTimeout
+  );
+}
+
+/** Validates options and fills in the defaults. The result is frozen (and may be shared between channels). */
+export function resolveChannelOptions(options: AsyncChatOptions | undefined): Readonly<Required<AsyncChatOptions>> {
   if (options === undefined) return DEFAULT_CHANNEL_OPTIONS;
+  if (options === lastInput && sameRaw(options, lastRaw)) return lastResolved;
   if (typeof options !== "object" || options === null) throw invalidArgType("options", "an object", options);
   const deliver = options.deliverPartialFrameAtEnd ?? false;
   if (typeof deliver !== "boolean") throw invalidArgType("options.deliverPartialFrameAtEnd", "a boolean", deliver);
-  return {
+  const resolved = Object.freeze({
     maxLength: limit(options, "maxLength"),
     outputHighWaterMark: limit(options, "outputHighWaterMark"),
     maxBufferedInput: limit(options, "maxBufferedInput"),
@@ -108,5 +132,9 @@ export function resolveChannelOptions(options: AsyncChatOptions | undefined): Re
     deliverPartialFrameAtEnd: deliver,
     lineEndings: lineEndingPolicy(options.lineEndings ?? "any", "options.lineEndings"),
     closeTimeout: limit(options, "closeTimeout"),
-  };
+  });
+  lastInput = options;
+  lastRaw = { ...options };
+  lastResolved = resolved;
+  return resolved;
 }

@@ -14,6 +14,7 @@ import cluster, { type Worker } from "node:cluster";
 import * as os from "node:os";
 import EventEmitter from "eventemitter3";
 import { invalidArgType, invalidArgValue } from "../errors";
+import { WorkerStartError } from "./cluster-errors";
 
 /** What a worker runs: a {@link ChatServer}, or anything that closes like one. */
 export interface ClusterServer {
@@ -58,7 +59,7 @@ export interface ClusterPrimaryEvents {
 /** Messages between primary and workers, under one key so they cannot be mistaken for others. */
 const KEY = "asynchatCluster";
 type ToWorker = { [KEY]: "close" };
-type FromWorker = { [KEY]: "listening"; port: number } | { [KEY]: "failed"; message: string };
+type FromWorker = { [KEY]: "listening"; port: number } | { [KEY]: "failed"; message: string; code?: string };
 
 type WorkerState = "starting" | "listening" | "closing";
 
@@ -210,7 +211,7 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
       const timer = setTimeout(() => {
         cleanup();
         worker.process.kill("SIGKILL");
-        reject(new Error(`worker ${worker.process.pid} did not listen within ${this.#startTimeout} ms`));
+        reject(new WorkerStartError("timeout", worker.process.pid, `worker ${worker.process.pid} did not listen within ${this.#startTimeout} ms`));
       }, this.#startTimeout);
       const onMessage = (message: FromWorker): void => {
         if (typeof message !== "object" || message === null || !(KEY in message)) return;
@@ -222,12 +223,12 @@ export class ClusterPrimary extends EventEmitter<ClusterPrimaryEvents> {
           this.#emit("workerListening", worker.process.pid!, message.port);
           resolve(worker);
         } else {
-          reject(new Error(`worker ${worker.process.pid} failed to start: ${message.message}`));
+          reject(new WorkerStartError("failed", worker.process.pid, `worker ${worker.process.pid} failed to start: ${message.message}`, message.code));
         }
       };
       const onExit = (code: number | null, signal: string | null): void => {
         cleanup();
-        reject(new Error(`worker ${worker.process.pid} exited before it listened (code ${code}, signal ${signal})`));
+        reject(new WorkerStartError("exited", worker.process.pid, `worker ${worker.process.pid} exited before it listened (code ${code}, signal ${signal})`));
       };
       const cleanup = (): void => {
         clearTimeout(timer);
@@ -298,7 +299,8 @@ export async function runClusterWorker(start: () => Promise<ClusterServer>): Pro
   try {
     server = await start();
   } catch (error) {
-    send({ [KEY]: "failed", message: error instanceof Error ? error.message : String(error) }, () => process.exit(1));
+    const code = typeof (error as { code?: unknown } | null)?.code === "string" ? (error as { code: string }).code : undefined;
+    send({ [KEY]: "failed", message: error instanceof Error ? error.message : String(error), ...(code === undefined ? {} : { code }) }, () => process.exit(1));
     return;
   }
   let closing = false;

@@ -122,12 +122,12 @@ export class ProxyAcceptor {
     };
     const onEnd = (): void => {
       finish();
-      this.#reject(socket, new ProxyHeaderError("malformed", "The connection ended before its PROXY protocol header was complete", Buffer.alloc(0)));
+      this.#reject(socket, new ProxyHeaderError("malformed", "The connection ended before its PROXY protocol header was complete", parser.buffered));
     };
     const onClose = (): void => finish();
     const timer = setTimeout(() => {
       finish();
-      this.#reject(socket, new ProxyHeaderError("timeout", `No complete PROXY protocol header within ${this.#timeout} ms`, Buffer.alloc(0)));
+      this.#reject(socket, new ProxyHeaderError("timeout", `No complete PROXY protocol header within ${this.#timeout} ms`, parser.buffered));
     }, this.#timeout);
     timer.unref();
     socket.on("data", onData);

@@ -9,7 +9,7 @@ import type { Duplex } from "node:stream";
 import * as tls from "node:tls";
 import EventEmitter from "eventemitter3";
 import type { AsyncChat } from "../channel/async-chat";
-import { type UnhandledErrorReporter, isReporter, setServerRoute } from "../channel/failure-report";
+import { type ServerRoute, type UnhandledErrorReporter, isReporter, setServerRoute } from "../channel/failure-report";
 import { AT_LEAST_ONE, AT_LEAST_ZERO, checkLimit } from "../channel/limits";
 import type { AsyncChatOptions } from "../channel/options";
 import { asError, invalidArgType } from "../errors";
@@ -124,6 +124,14 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
   readonly #idleTimeout: number;
   #closing: Promise<void> | null = null;
   readonly #proxy: ProxyAcceptor | null = null;
+  /**
+   * What each channel gets, made once per server rather than per connection:
+   * its `close` and `error` listeners (eventemitter3 calls them with the
+   * channel as `this`) and its route for unhandled failures.
+   */
+  readonly #forget: (this: C) => void;
+  readonly #forward: (this: C, error: Error) => void;
+  readonly #route: ServerRoute;
 
   /**
    * @param channel a subclass of AsyncChat (made as `new channel(socket, options.channelOptions)`)
@@ -142,6 +150,15 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
     const reporter = options.unhandledErrors ?? "stderr";
     if (!isReporter(reporter)) throw invalidArgType("options.unhandledErrors", '"stderr", "ignore" or a function', reporter);
     this.#reporter = reporter;
+    const channels = this.#channels;
+    const server = this;
+    this.#forget = function (this: C) {
+      channels.delete(this);
+    };
+    this.#forward = function (this: C, error: Error) {
+      server.#emit("channelError", error, this);
+    };
+    this.#route = { forwarder: this.#forward, heard: () => this.listenerCount("channelError") > 0, reporter };
     const onSocket = (socket: net.Socket): void => this.#accept(socket);
     if (options.proxyProtocol !== undefined && options.proxyProtocol !== false) {
       // The header comes before TLS: listen in plaintext, read it, then start TLS (#acceptProxied).
@@ -281,10 +298,9 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
     }
     if (channel.idleTimeout === 0 && this.#idleTimeout > 0) channel.idleTimeout = this.#idleTimeout;
     this.#channels.add(channel);
-    channel.on("close", () => this.#channels.delete(channel));
-    const forwarder = (error: Error): void => this.#emit("channelError", error, channel);
-    channel.on("error", forwarder);
-    setServerRoute(channel, { forwarder, heard: () => this.listenerCount("channelError") > 0, reporter: this.#reporter });
+    channel.on("close", this.#forget);
+    channel.on("error", this.#forward);
+    setServerRoute(channel, this.#route);
     this.#emit("connection", channel);
   }
 

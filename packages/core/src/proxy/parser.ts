@@ -71,6 +71,11 @@ export class ProxyHeaderParser {
     return this.#length;
   }
 
+  /** The bytes held so far (a copy of at most the first 64), for an error about an incomplete header. */
+  get buffered(): Buffer {
+    return Buffer.concat(this.#pieces, this.#length).subarray(0, 64);
+  }
+
   /**
    * Feeds the next bytes of the connection. Returns null while the header is
    * incomplete, then once the header and whatever followed it. Throws

@@ -186,6 +186,27 @@ describe("a ChatServer on a cluster of workers", () => {
   });
 });
 
+describe("a cluster that cannot start", () => {
+  it("rejects with the worker's own error code when the port is in use, and never says it listens", async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const primary = spawn(process.execPath, ["--import", "tsx", fixture, "2", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+      running.push(primary);
+      let output = "";
+      primary.stdout!.on("data", (data: Buffer) => (output += data.toString()));
+      primary.stderr!.on("data", (data: Buffer) => (output += data.toString()));
+      const code = await new Promise<number | null>((resolve) => primary.once("exit", resolve));
+      expect(code).toBe(1);
+      expect(output).toMatch(/WorkerStartError ERR_WORKER_START_FAILED EADDRINUSE: worker \d+ failed to start: .*EADDRINUSE/);
+      expect(output).not.toContain("listening cluster");
+    } finally {
+      taken.close();
+    }
+  });
+});
+
 describe("worker counts", () => {
   it("reads integers >= 1 and auto, and refuses anything else naming it", () => {
     expect(parseWorkerCount("3")).toBe(3);

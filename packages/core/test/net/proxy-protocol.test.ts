@@ -129,6 +129,8 @@ describe("a server with the PROXY protocol", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(100);
     expect(made).toHaveLength(0);
     expect(dropped.map((e) => e.code)).toEqual([ErrorCode.PROXY_HEADER_TIMEOUT]);
+    // The error carries what arrived of the header.
+    expect(dropped[0]!.value).toEqual(proxyHeaderV1(client).subarray(0, 20));
   });
 
   it("refuses a connection from a source it does not trust, before reading anything", async () => {

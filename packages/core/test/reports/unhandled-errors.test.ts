@@ -117,12 +117,13 @@ describe("a failure from user code that nobody handles", () => {
 
     const thrower = await failOnce(server.port, "THROW");
     const rejecter = await failOnce(server.port, "PRODUCER-REJECTS");
+    const notData = await failOnce(server.port, "PRODUCER-NOT-DATA");
     const closer = await failOnce(server.port, "CLOSE-THROWS");
     await bystander.echo("still served");
     await server.stop();
 
     const found = reports(server.stderr());
-    expect(found).toHaveLength(3);
+    expect(found).toHaveLength(4);
     expect(found[0]).toContain(`Lines (${thrower.peer})`);
     expect(found[0]).toContain("TypeError: a handler failed on purpose\n    at ");
     expect(found[0]).toContain("foundTerminator");
@@ -130,13 +131,16 @@ describe("a failure from user code that nobody handles", () => {
     expect(found[1]).toContain("ProducerError: A producer's more() rejected");
     expect(found[1]).toContain("code: 'ERR_PRODUCER_FAILED'");
     expect(found[1]).toContain("RangeError: a producer failed on purpose");
-    expect(found[2]).toContain(`Lines (${closer.peer})`);
-    expect(found[2]).toContain("Error: handleClose failed on purpose\n    at ");
+    expect(found[2]).toContain(`Lines (${notData.peer})`);
+    expect(found[2]).toContain("ProducerError");
+    expect(found[2]).toContain("code: 'ERR_PRODUCER_FAILED'");
+    expect(found[3]).toContain(`Lines (${closer.peer})`);
+    expect(found[3]).toContain("Error: handleClose failed on purpose\n    at ");
   });
 });
 
 describe("expected traffic", () => {
-  it("is not reported: an over-long line, a bare LF, a budget, an idle timeout, a peer's reset, a failed TLS handshake", async () => {
+  it("is not reported: an over-long line, a bare LF, a budget, an idle timeout, a frame timeout, a peer's reset, a failed TLS handshake", async () => {
     const server = await startServer("none");
 
     await failOnce(server.port, "x".repeat(100));
@@ -147,6 +151,10 @@ describe("expected traffic", () => {
     const idle = await Client.connect(server.port);
     idle.socket.write("IDLE\r\n");
     await idle.closed;
+    const slow = await Client.connect(server.port);
+    await slow.echo("FRAME-SOON");
+    slow.socket.write("FRAME\r\nhalf a line");
+    await slow.closed;
     const reset = await Client.connect(server.port);
     await reset.echo("about to reset");
     reset.socket.resetAndDestroy();

@@ -24,8 +24,8 @@ const cert = readFileSync(path.join(__dirname, "../fixtures/localhost-cert.pem")
 
 /**
  * A line channel whose commands make it fail in each way: bugs (`THROW`,
- * `PRODUCER-REJECTS`, `CLOSE-THROWS`) and expected traffic (`IDLE`,
- * `BUDGET`, `STARTTLS`, an over-long line, a bare LF). Anything else is echoed.
+ * `PRODUCER-REJECTS`, `PRODUCER-NOT-DATA`, `CLOSE-THROWS`) and expected
+ * traffic (`IDLE`, `FRAME`, `BUDGET`, `STARTTLS`, an over-long line, a bare LF). Anything else is echoed.
  */
 class Lines extends AsyncChat {
   #parts: Buffer[] = [];
@@ -50,12 +50,19 @@ class Lines extends AsyncChat {
       case "PRODUCER-REJECTS":
         this.pushWithProducer({ more: () => Promise.reject(new RangeError("a producer failed on purpose")) });
         return;
+      case "PRODUCER-NOT-DATA":
+        // A producer bug: more() returns something that is neither bytes, a string nor the end.
+        this.pushWithProducer({ more: () => 42 as unknown as Buffer });
+        return;
       case "CLOSE-THROWS":
         this.#closeThrows = true;
         this.closeWhenDone();
         return;
       case "IDLE":
         this.idleTimeout = 100;
+        return;
+      case "FRAME":
+        this.frameTimeout = 100;
         return;
       case "BUDGET":
         this.startBudget({ name: "lines", maxFrames: 1 });
