@@ -20,7 +20,8 @@
 
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { type FrameRejection, Protocol, onClose, onOverflow, onBytes, onTerminator } from "@asynchat/decorators";
+import { DEFAULT_CHANNEL_OPTIONS } from "@asynchat/core";
+import { type FrameRejection, Protocol, type ProtocolOptions, onClose, onOverflow, onBytes, onTerminator } from "@asynchat/decorators";
 import { Args } from "./args";
 import { commands } from "./commands";
 import { ProtocolErrors, expectedDollar } from "./errors";
@@ -36,6 +37,8 @@ const args = new Args();
 const scan = new PipelineScan(args);
 
 const EMPTY = Buffer.alloc(0);
+/** The channel's output high-water mark: the core's default, as these connections set none (read here, not through `options`, which a connection would make for itself). */
+const HIGH_WATER_MARK = DEFAULT_CHANNEL_OPTIONS.outputHighWaterMark;
 
 function peerOf({ remoteAddress, remotePort }: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string {
   return remoteAddress === undefined ? "?" : `${remoteAddress}:${remotePort ?? 0}`;
@@ -84,19 +87,31 @@ export class RespConnection extends Protocol implements Session, ReplySink {
    * @param server the shared state; the client is counted in it now
    */
   constructor(socket: Duplex, server: ServerState) {
-    const settings = server.settings;
-    super(socket, {
-      // A line and its CR (the LF ends the frame).
-      maxLength: settings.maxInlineLength + 1,
-      idleTimeout: settings.idleTimeout,
-      frameTimeout: settings.frameTimeout,
-    });
+    super(socket, RespConnection.#channelOptions(server));
     this.server = server;
     this.id = server.nextClientId();
-    this.authenticated = settings.requirePass === null;
+    this.authenticated = server.settings.requirePass === null;
     server.sessions.add(this);
     server.connectionsReceived++;
     if (server.sessions.size > server.peakClients) server.peakClients = server.sessions.size;
+  }
+
+  /** The channel options of a server's connections: one object per server, so the core validates them once. */
+  static #optionsByServer = new WeakMap<ServerState, ProtocolOptions>();
+
+  static #channelOptions(server: ServerState): ProtocolOptions {
+    let options = RespConnection.#optionsByServer.get(server);
+    if (options === undefined) {
+      const settings = server.settings;
+      options = Object.freeze({
+        // A line and its CR (the LF ends the frame).
+        maxLength: settings.maxInlineLength + 1,
+        idleTimeout: settings.idleTimeout,
+        frameTimeout: settings.frameTimeout,
+      });
+      RespConnection.#optionsByServer.set(server, options);
+    }
+    return options;
   }
 
   /** {@inheritDoc Session.peer} */
@@ -297,7 +312,7 @@ export class RespConnection extends Protocol implements Session, ReplySink {
     const counts = scan.counts;
     const total = scan.commands;
     // Stop once the replies handed over would take the queued output past the mark (checked per command: one compare).
-    const stopAt = replies.handedOver + Math.max(0, this.options.outputHighWaterMark - this.queuedOutput);
+    const stopAt = replies.handedOver + Math.max(0, HIGH_WATER_MARK - this.queuedOutput);
     let i = from;
     while (i < total && !this.closing) {
       commands.execute(this, args.select(firstSlots[i]!, counts[i]!));
@@ -336,7 +351,7 @@ export class RespConnection extends Protocol implements Session, ReplySink {
   async #outputTaken(): Promise<void> {
     // Let the channel hand what was pushed to the socket first.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    while (!this.closing && this.queuedOutput >= this.options.outputHighWaterMark) {
+    while (!this.closing && this.queuedOutput >= HIGH_WATER_MARK) {
       await new Promise<void>((resolve) => {
         const settle = (): void => {
           this.off("drain", settle);

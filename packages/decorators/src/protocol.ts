@@ -5,65 +5,33 @@
  * the handler names.
  */
 
-import { StringDecoder } from "node:string_decoder";
 import type { Duplex } from "node:stream";
 import {
-  AT_LEAST_ZERO,
   AsyncChat,
-  type AsyncChatEvents,
-  type AsyncChatOptions,
   BareLineEndingError,
-  BudgetExceededError,
+  type BudgetExceededError,
   type BudgetUse,
   CrlfCheck,
   type FrameBudget,
   FrameTooLongError,
   type LineEndingPolicy,
-  checkLimit,
   describeValue,
   findBareLineEndingInFrame,
-  invalidArgType,
   normalizeTerminator,
   publishStateChange,
 } from "@asynchat/core";
 import { ProtocolErrorCode, ProtocolStateError } from "./errors";
+import type { FrameRejection, ProtocolEvents, ProtocolOptions } from "./protocol-types";
+import { type ChannelBudget, budgetUse, overBudget, startChannelBudget } from "./machine/channel-budget";
 import { type Budget, type CompiledState, DEFAULT_MAX_LENGTH, type Machine, compileProtocol } from "./machine/compile";
+import { FrameText } from "./machine/frame-text";
 
-/** A change of state, as the `state` event reports it. */
-export interface StateChange {
-  /** The state left. */
-  from: string;
-  /** The state entered. */
-  to: string;
-}
-
-/** The events of a {@link Protocol}: those of `AsyncChat`, plus `state`. */
-export interface ProtocolEvents extends AsyncChatEvents {
-  /** The machine moved from one state to another (not emitted when it stays). */
-  state: [change: StateChange];
-}
-
-/** Options of a {@link Protocol}: those of `AsyncChat`; `maxLength` here overrides the class default. */
-export type ProtocolOptions = AsyncChatOptions;
-
-/** The errors a frame can be rejected with (reported to `@onOverflow`). */
-export type FrameRejection = FrameTooLongError | BareLineEndingError | BudgetExceededError;
-
-/** A budget started with `startBudget`, and what it has used. */
-interface ChannelBudget extends BudgetUse {
-  readonly name: string;
-  readonly maxBytes: number;
-  readonly maxFrames: number;
-}
+export type { FrameRejection, ProtocolEvents, ProtocolOptions, StateChange } from "./protocol-types";
 
 const EMPTY = Buffer.alloc(0);
 /** Empty frames (byte counts of 0) one entry may handle in a row before it is taken for a loop. */
 const MAX_EMPTY_FRAMES = 10_000;
 
-/** Node's Buffer has `latin1Slice` (what `toString("latin1", ...)` calls) without the argument checks; it is not in the typings. */
-type FastSlices = Buffer & { latin1Slice(start: number, end: number): string };
-/** How much of a read is decoded at once for latin1 states: frames are then string slices of it. */
-const LATIN1_WINDOW = 16 * 1024;
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
@@ -116,7 +84,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   #channelBudget: ChannelBudget | null = null;
 
   /** Pieces of the frame under way (buffered states). */
-  #parts: Buffer[] = [];
+  #parts: Buffer[] | null = null;
   #partsLength = 0;
   /** An async handler is pending: no frame is delivered until it settles. */
   #busy = false;
@@ -127,17 +95,12 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   /** What `@onOverflow` named, entered once the rejected frame has ended. */
   #afterRejection: unknown = undefined;
   /** The line-ending check of a streamed crlf-only frame under way. */
-  readonly #crlf = new CrlfCheck();
-  #streamDecoder: StringDecoder | null = null;
-
+  #crlf: CrlfCheck | null = null;
+  /** Frames as text, for states with an encoding (made when the first such frame comes). */
+  #text: FrameText | null = null;
+  /** What the frames of the current budget group have used. */
   #budgetBytes = 0;
   #budgetFrames = 0;
-
-  /** The latin1 decoding window: `#windowText` is `#windowChunk[#windowStart..#windowEnd)`. */
-  #windowChunk: Buffer | null = null;
-  #windowStart = 0;
-  #windowEnd = 0;
-  #windowText = "";
 
   /**
    * @param socket the connection, or none to feed `handleRead` by hand
@@ -181,23 +144,17 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
    * state wins). Rejected frames go to {@link handleBudgetExceeded}.
    */
   override startBudget(budget: FrameBudget): void {
-    if (typeof budget !== "object" || budget === null) throw invalidArgType("budget", "an object", budget);
-    const name = budget.name ?? "budget";
-    if (typeof name !== "string") throw invalidArgType("budget.name", "a string", name);
-    const maxBytes = checkLimit("budget.maxBytes", budget.maxBytes ?? Infinity, AT_LEAST_ZERO);
-    const maxFrames = checkLimit("budget.maxFrames", budget.maxFrames ?? Infinity, AT_LEAST_ZERO);
-    this.#channelBudget = { name, maxBytes, maxFrames, bytes: 0, frames: 0 };
+    this.#channelBudget = startChannelBudget(budget);
   }
 
   override endBudget(): BudgetUse {
-    const budget = this.#channelBudget;
+    const used = budgetUse(this.#channelBudget);
     this.#channelBudget = null;
-    return budget === null ? { bytes: 0, frames: 0 } : { bytes: budget.bytes, frames: budget.frames };
+    return used ?? { bytes: 0, frames: 0 };
   }
 
   override get budgetUsed(): BudgetUse | null {
-    const budget = this.#channelBudget;
-    return budget === null ? null : { bytes: budget.bytes, frames: budget.frames };
+    return budgetUse(this.#channelBudget);
   }
 
   /** The name of the current state. */
@@ -229,7 +186,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
       }
     }
     // The decoded window belongs to the previous read: a caller may reuse its buffer for this one.
-    this.#windowChunk = null;
+    this.#text?.forgetWindow();
     super.handleRead(data);
   }
 
@@ -300,7 +257,8 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
       if (isPromiseLike(result)) this.#wait(result, null);
       return;
     }
-    this.#parts.push(this.view(chunk, start, end));
+    // Made on the first frame that comes in pieces: most connections never have one.
+    (this.#parts ??= []).push(this.view(chunk, start, end));
     this.#partsLength += end - start;
   }
 
@@ -320,7 +278,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
           this.handleDiscardedFrameEnd();
           return;
         }
-        const bad = this.#crlf.end();
+        const bad = this.#crlf === null ? -1 : this.#crlf.end();
         if (bad >= 0) {
           this.#rejectComplete(new BareLineEndingError(bad));
           return;
@@ -330,15 +288,16 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
     } else {
       let frame: Buffer | string;
       let length: number;
-      if (this.#parts.length === 0) {
+      const parts = this.#parts;
+      if (parts === null || parts.length === 0) {
         length = end - start;
         if (this.#crlfNow && !this.#checkFrame(chunk, start, end)) return;
-        frame = state.latin1 ? this.#latin1(chunk, start, end) : state.encoding !== null ? chunk.toString(state.encoding, start, end) : this.view(chunk, start, end);
+        frame = state.latin1 ? (this.#text ??= new FrameText()).latin1(chunk, start, end) : state.encoding !== null ? chunk.toString(state.encoding, start, end) : this.view(chunk, start, end);
       } else {
-        if (end > start) this.#parts.push(this.view(chunk, start, end));
+        if (end > start) parts.push(this.view(chunk, start, end));
         length = this.#partsLength + (end - start);
-        const whole = Buffer.concat(this.#parts, length);
-        this.#parts = [];
+        const whole = Buffer.concat(parts, length);
+        this.#parts = null;
         this.#partsLength = 0;
         if (this.#crlfNow && !this.#checkFrame(whole, 0, length)) return;
         frame = state.encoding !== null ? whole.toString(state.encoding) : whole;
@@ -489,7 +448,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
       if (count > limit) {
         // Too long to accept: drop it as it arrives, then go where @onOverflow says.
         this.#dropping = true;
-        this.#rejectAndReport(new FrameTooLongError(limit, count));
+        this.rejectFrame(new FrameTooLongError(limit, count));
         return;
       }
       if (count > 0) return;
@@ -549,10 +508,10 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
 
   /** A frame is rejected: drop what was gathered, let @onOverflow decide, report the error. */
   #reject(error: FrameRejection): void {
-    this.#parts = [];
+    this.#parts = null;
     this.#partsLength = 0;
-    this.#streamDecoder = null;
-    this.#crlf.reset();
+    this.#text?.dropDecoder();
+    this.#crlf?.reset();
     const handlers = this.#machine.lifecycle.overflow;
     if (handlers.length === 0) {
       if (error instanceof FrameTooLongError) super.handleFrameTooLong(error);
@@ -568,14 +527,9 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
     this.#afterRejection = next;
   }
 
-  /** Rejects a frame this class found wrong through the core's hooks (the core reports its own over-long frames). */
-  #rejectAndReport(error: FrameRejection): void {
-    this.rejectFrame(error);
-  }
-
   /** Rejects a complete frame (bare line ending, budget) and moves on as `@onOverflow` says. */
   #rejectComplete(error: FrameRejection): void {
-    this.#rejectAndReport(error);
+    this.rejectFrame(error);
     this.handleDiscardedFrameEnd();
   }
 
@@ -588,10 +542,10 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
 
   /** Checks a piece of a streamed crlf-only frame; a bad one drops the rest of the frame. */
   #checkPiece(data: Buffer, start: number, end: number): boolean {
-    const bad = this.#crlf.piece(data, start, end);
+    const bad = (this.#crlf ??= new CrlfCheck()).piece(data, start, end);
     if (bad < 0) return true;
     this.#dropping = true;
-    this.#rejectAndReport(new BareLineEndingError(bad));
+    this.rejectFrame(new BareLineEndingError(bad));
     return false;
   }
 
@@ -607,23 +561,19 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   #chargeChannelBudget(budget: ChannelBudget, length: number): boolean {
     budget.bytes += length;
     budget.frames++;
-    if (budget.bytes > budget.maxBytes) this.#rejectComplete(new BudgetExceededError(budget.name, "bytes", budget.maxBytes, budget.bytes));
-    else if (budget.frames > budget.maxFrames) this.#rejectComplete(new BudgetExceededError(budget.name, "frames", budget.maxFrames, budget.frames));
-    else return true;
+    const over = overBudget(budget, budget.bytes, budget.frames);
+    if (over === null) return true;
+    this.#rejectComplete(over);
     return false;
   }
 
   /** Counts a frame against its state's budget; rejects it if the budget is used up. */
   #charge(state: CompiledState, length: number): boolean {
-    const budget = this.#machine.budgets[state.budget]!;
     const bytes = this.#budgetBytes + length;
     const frames = this.#budgetFrames + 1;
-    if (bytes > budget.maxBytes) {
-      this.#rejectComplete(new BudgetExceededError(budget.name, "bytes", budget.maxBytes, bytes));
-      return false;
-    }
-    if (frames > budget.maxFrames) {
-      this.#rejectComplete(new BudgetExceededError(budget.name, "frames", budget.maxFrames, frames));
+    const over = overBudget(this.#machine.budgets[state.budget]!, bytes, frames);
+    if (over !== null) {
+      this.#rejectComplete(over);
       return false;
     }
     this.#budgetBytes = bytes;
@@ -631,27 +581,9 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
     return true;
   }
 
-  /** A latin1 frame as a slice of a decoded window of the read: one decode for many frames. */
-  #latin1(chunk: Buffer, start: number, end: number): string {
-    if (chunk !== this.#windowChunk || start < this.#windowStart || end > this.#windowEnd) {
-      const windowEnd = Math.min(chunk.length, Math.max(end, start + LATIN1_WINDOW));
-      this.#windowText = (chunk as FastSlices).latin1Slice(start, windowEnd);
-      this.#windowChunk = chunk;
-      this.#windowStart = start;
-      this.#windowEnd = windowEnd;
-    }
-    return this.#windowText.slice(start - this.#windowStart, end - this.#windowStart);
-  }
-
   /** One piece of a streamed frame, decoded if the state has an encoding. */
   #piece(state: CompiledState, chunk: Buffer, start: number, end: number, last: boolean): Buffer | string {
     if (state.encoding === null) return this.view(chunk, start, end);
-    if (state.latin1) return (chunk as FastSlices).latin1Slice(start, end);
-    // Multi-byte characters may be split between pieces: decode with one decoder per frame.
-    const decoder = (this.#streamDecoder ??= new StringDecoder(state.encoding));
-    const text = decoder.write(chunk.subarray(start, end));
-    if (!last) return text;
-    this.#streamDecoder = null;
-    return text + decoder.end();
+    return (this.#text ??= new FrameText()).piece(state.encoding, state.latin1, chunk, start, end, last);
   }
 }

@@ -188,7 +188,8 @@ export class Inbound implements FrameSink, PolicyOwner {
     // high-water mark; if the socket took them at once, no drain will come to resume it.
     if (framer.pendingBytes > 0 && life.mayFrame()) this.#schedulePump();
     life.syncReading();
-    this.updateFrameTimer();
+    // Without a frame timeout no timer can be armed (setting it to 0 disarms): skip asking where the frame is.
+    if (this.#timers.frameTimeout > 0) this.updateFrameTimer();
     if (this.#peerEnded) this.#checkInputEnd();
   }
 
