@@ -3,13 +3,14 @@
  * connections in one process (each registered, for IRC), every one of them
  * answers a PING once all are open, then all are closed. The connections
  * come from several load processes, each from its own loopback source
- * address (127.0.0.2, 127.0.0.3, …) so that together they pass one
+ * address (127.0.<row>.3, 127.0.<row>.4, …) so that together they pass one
  * address's ephemeral ports. Reported: the time to open them all and the
  * accept rate, the server's RSS per idle connection (target ≤ 6 KB), PINGs
  * answered, connections closed, the heap before and after.
  */
 
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, execFileSync, fork } from "node:child_process";
+import * as os from "node:os";
 import * as path from "node:path";
 import { type HeapGrowth, heapGrowth, heapLines, mb, startSoakServer } from "./child";
 import type { OpenRequest } from "./hold-client";
@@ -36,14 +37,42 @@ export interface HoldResult extends HeapGrowth {
 /** Connections per load process: below the usual 20,000 open-file limit, and well within one source address's ports. */
 const PER_PROCESS = 15_000;
 
+/**
+ * Pins a process to one CPU (the server to the first, the load processes to
+ * the second) so that they do not take each other's time slices; says so and
+ * carries on unpinned where `taskset` or a second CPU is missing.
+ */
+function pin(pid: number | undefined, cpu: number): string {
+  if (pid === undefined || os.availableParallelism() < 2) return "unpinned (one CPU)";
+  try {
+    execFileSync("taskset", ["-pc", String(cpu), String(pid)], { stdio: "ignore" });
+    return `CPU ${cpu}`;
+  } catch {
+    return "unpinned (no taskset)";
+  }
+}
+
 function kb(bytes: number): string {
   return `${(bytes / 1024).toFixed(2)} KB`;
 }
 
+/** How long a load process may take over one step (its own steps give up after 300 s). */
+const ASK_TIMEOUT = 330_000;
+
 function ask<T>(child: ChildProcess, message: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
-    const onExit = (code: number | null): void => reject(new Error(`a load process exited with ${code} while asked ${JSON.stringify(message)}`));
+    const step = JSON.stringify(message);
+    const onExit = (code: number | null): void => {
+      clearTimeout(timer);
+      reject(new Error(`a load process exited with ${code} while asked ${step}`));
+    };
+    // A step that never answers fails the run, naming it, rather than holding it for ever.
+    const timer = setTimeout(() => {
+      child.off("exit", onExit);
+      reject(new Error(`a load process did not answer ${step} within ${ASK_TIMEOUT / 1000} s`));
+    }, ASK_TIMEOUT);
     child.once("message", (reply) => {
+      clearTimeout(timer);
       child.off("exit", onExit);
       resolve(reply as T);
     });
@@ -51,6 +80,9 @@ function ask<T>(child: ChildProcess, message: unknown): Promise<T> {
     child.send(message as object);
   });
 }
+
+/** Each row's own loopback source addresses (127.0.<row>.2, .3, …), so that one row's closed connections, still in TIME_WAIT, never meet the next row's. */
+const ROW = { net: 1, resp: 2, irc: 3 } as const;
 
 /** Runs one example with `total` connections and prints its figures. */
 export async function holdSoak(example: "resp" | "irc" | "net", total: number): Promise<HoldResult> {
@@ -61,9 +93,10 @@ export async function holdSoak(example: "resp" | "irc" | "net", total: number): 
   const protocol = example === "irc" ? "irc" : "resp";
   const processes = Math.ceil(total / PER_PROCESS);
   const clients = Array.from({ length: processes }, () => fork(path.join(__dirname, "hold-client.js"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] }));
+  const pinning = `server on ${pin(server.child.pid, 0)}, load on ${clients.map((child) => pin(child.pid, 1))[0]}`;
   try {
     // A small warm-up run, so that "before" is a server whose code is compiled.
-    await ask(clients[0]!, { open: { port: server.port, source: "127.0.0.2", count: 200, protocol, prefix: "w" } satisfies OpenRequest });
+    await ask(clients[0]!, { open: { port: server.port, source: `127.0.${ROW[example]}.2`, count: 200, protocol, prefix: "w" } satisfies OpenRequest });
     await ask(clients[0]!, "ping");
     await ask(clients[0]!, "close");
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -77,7 +110,7 @@ export async function holdSoak(example: "resp" | "irc" | "net", total: number): 
         clients.map((child, i) => {
           const share = Math.min(PER_PROCESS, total - i * PER_PROCESS);
           const first = Math.ceil(share / 2);
-          const request: OpenRequest = { port: server.port, source: `127.0.0.${i + 3}`, count: half === 0 ? first : share - first, protocol, prefix: `c${i}${"ab"[half]}` };
+          const request: OpenRequest = { port: server.port, source: `127.0.${ROW[example]}.${i + 3}`, count: half === 0 ? first : share - first, protocol, prefix: `c${i}${"ab"[half]}` };
           return ask<Opened>(child, { open: request });
         }),
       );
@@ -116,7 +149,7 @@ export async function holdSoak(example: "resp" | "irc" | "net", total: number): 
     };
     process.stdout.write(
       [
-        `${example === "net" ? "bare node:net (the floor)" : example.toUpperCase()} holding ${total} connections at once (${processes} load processes, source addresses 127.0.0.3–127.0.0.${processes + 2})`,
+        `${example === "net" ? "bare node:net (the floor)" : example.toUpperCase()} holding ${total} connections at once (${processes} load processes, source addresses 127.0.${ROW[example]}.3–127.0.${ROW[example]}.${processes + 2}; ${pinning})`,
         `  opened${example === "irc" ? " and registered" : ""}  ${opened} of ${total} in ${openSeconds.toFixed(1)} s (${Math.round(result.acceptRate)} connections/s)`,
         ...(failures.size === 0 ? [] : [`  not opened, by cause     ${[...failures].map(([cause, n]) => `${cause} ×${n}`).join(", ")}`]),
         `  answered PING            ${answered} of ${opened}`,
