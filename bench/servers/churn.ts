@@ -4,10 +4,14 @@
  * server (the floor of what Node costs per connection) and redis-server,
  * servers pinned to core 0 and the load to core 1, runs alternated. The
  * target is the RESP example at 0.95× the bare Node server or better.
+ * Besides requests/s, the CPU time each server process used per connection
+ * (from /proc/<pid>/stat around each run), which a busy machine disturbs
+ * much less: a row of connections per CPU-second, and the microseconds per
+ * connection in its label.
  */
 
 import type { ServerResult, SkippedRow } from "./result";
-import { ensureCommand, freePort, median, onCore, run, startServer } from "./processes";
+import { ensureCommand, freePort, median, onCore, run, type ServerProcess, startServer } from "./processes";
 import { parseRedisBenchmarkCsv } from "./resp";
 
 /** Runs the churn row: `runs` alternating runs per server of `requests` connections each. */
@@ -24,21 +28,26 @@ export async function churnRow(runs: number, requests: number): Promise<Array<Se
     redisPort,
   );
   const figures = { ours: [] as number[], bare: [] as number[], redis: [] as number[] };
+  /** Connections per CPU-second of each server process, per run (null without /proc). */
+  const cpu = { ours: [] as Array<number | null>, bare: [] as Array<number | null>, redis: [] as Array<number | null> };
   let oursPeakRss: number | null = null;
   let barePeakRss: number | null = null;
   let redisPeakRss: number | null = null;
-  const churn = async (port: number): Promise<number> => {
+  const churn = async (server: ServerProcess, perCpuSecond: Array<number | null>): Promise<number> => {
+    const before = server.cpuSeconds();
     const output = await run(
-      onCore(1, ["redis-benchmark", "-h", "127.0.0.1", "-p", String(port), "-t", "ping_mbulk", "-n", String(requests), "-c", "50", "-k", "0", "--csv"]),
+      onCore(1, ["redis-benchmark", "-h", "127.0.0.1", "-p", String(server.port), "-t", "ping_mbulk", "-n", String(requests), "-c", "50", "-k", "0", "--csv"]),
     );
+    const after = server.cpuSeconds();
+    perCpuSecond.push(before === null || after === null || after <= before ? null : requests / (after - before));
     return parseRedisBenchmarkCsv(output).get("PING_MBULK") ?? NaN;
   };
   try {
     for (let r = 0; r < runs; r++) {
       // Alternated, so that a burst of outside load weighs on every server alike.
-      figures.ours.push(await churn(ours.port));
-      figures.bare.push(await churn(bare.port));
-      figures.redis.push(await churn(redis.port));
+      figures.ours.push(await churn(ours, cpu.ours));
+      figures.bare.push(await churn(bare, cpu.bare));
+      figures.redis.push(await churn(redis, cpu.redis));
     }
     [oursPeakRss, barePeakRss, redisPeakRss] = [ours.peakRss(), bare.peakRss(), redis.peakRss()];
   } finally {
@@ -60,5 +69,29 @@ export async function churnRow(runs: number, requests: number): Promise<Array<Se
     peerPeakRss,
     runs: { ours: figures.ours, peer: peerRuns },
   });
-  return [row("bare node:net", b, figures.bare, barePeakRss, 0.95), row("redis-server", p, figures.redis, redisPeakRss)];
+  const rows: ServerResult[] = [row("bare node:net", b, figures.bare, barePeakRss, 0.95), row("redis-server", p, figures.redis, redisPeakRss)];
+  const known = (values: Array<number | null>): number[] | null => (values.every((v) => v !== null) && values.length > 0 ? (values as number[]) : null);
+  const oCpu = known(cpu.ours);
+  const microseconds = (perSecond: number): string => (1e6 / perSecond).toFixed(0);
+  for (const [peerName, peerCpu, peerPeakRss] of [
+    ["bare node:net", known(cpu.bare), barePeakRss],
+    ["redis-server", known(cpu.redis), redisPeakRss],
+  ] as const) {
+    if (oCpu === null || peerCpu === null) continue;
+    const ourMedian = median(oCpu);
+    const peerMedian = median(peerCpu);
+    rows.push({
+      server: "resp churn",
+      test: `the same, per CPU-second of the server process (µs per connection: ours ${microseconds(ourMedian)}, ${peerName} ${microseconds(peerMedian)})`,
+      unit: "connections/CPU-s",
+      ours: ourMedian,
+      peer: peerMedian,
+      peerName,
+      ratio: ourMedian / peerMedian,
+      oursPeakRss,
+      peerPeakRss,
+      runs: { ours: oCpu, peer: peerCpu },
+    });
+  }
+  return rows;
 }

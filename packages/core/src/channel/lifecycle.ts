@@ -91,13 +91,12 @@ export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
   #closeHandled = false;
   #closeEmitted = false;
   #peer: RemotePeer | undefined;
-  /** The listeners put on the socket (made once per channel, kept to take them off again on a TLS upgrade). */
-  #onData: ((data: Buffer | string) => void) | null = null;
-  #onEnd: (() => void) | null = null;
-  #onError: ((error: Error) => void) | null = null;
-  #onClose: (() => void) | null = null;
-  #onDrain: (() => void) | null = null;
-  #onConnect: (() => void) | null = null;
+  /**
+   * The listeners put on the socket, to take them off again on a TLS
+   * upgrade: event name and function in turn, in one flat array (an array
+   * per pair cost a held connection over 300 bytes).
+   */
+  #listeners: Array<string | ((...args: any[]) => void)> = [];
 
   constructor(owner: ChannelHooks, settings: LifecycleSettings) {
     this.#owner = owner;
@@ -137,30 +136,23 @@ export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
     this.socket = socket;
     this.#socketPaused = false;
     this.#outbound.bind(socket);
-    // Fields rather than a list of pairs: one socket per channel for most of them, and nothing to allocate but the functions.
-    socket.on(
-      "data",
-      (this.#onData ??= (data: Buffer | string) => {
-        if (!this.connected) this.#onConnected();
-        owner.handleRead(typeof data === "string" ? Buffer.from(data) : data);
-      }),
-    );
-    socket.on("end", (this.#onEnd ??= () => this.inbound.peerEnded()));
+    this.#listen(socket, "data", (data: Buffer | string) => {
+      if (!this.connected) this.#onConnected();
+      owner.handleRead(typeof data === "string" ? Buffer.from(data) : data);
+    });
+    this.#listen(socket, "end", () => this.inbound.peerEnded());
     // The socket's own errors (a reset, a broken pipe) are the peer's doing, never reported as bugs.
-    socket.on("error", (this.#onError ??= (error: Error) => this.failures.fail(error, true)));
-    socket.on("close", (this.#onClose ??= () => this.#onSocketClose()));
-    socket.on(
-      "drain",
-      (this.#onDrain ??= () => {
-        this.#outbound.drained();
-        this.#timers.refreshIdle();
-        owner.handleWrite();
-        owner.updateReading();
-      }),
-    );
+    this.#listen(socket, "error", (error: Error) => this.failures.fail(error, true));
+    this.#listen(socket, "close", () => this.#onSocketClose());
+    this.#listen(socket, "drain", () => {
+      this.#outbound.drained();
+      this.#timers.refreshIdle();
+      owner.handleWrite();
+      owner.updateReading();
+    });
     if (connected) return;
     const connecting = (socket as Duplex & { connecting?: boolean }).connecting === true;
-    if (connecting) socket.on("connect", (this.#onConnect ??= () => this.#onConnected()));
+    if (connecting) this.#listen(socket, "connect", () => this.#onConnected());
     else queueMicrotask(() => this.#onConnected());
     this.#timers.startIdle();
   }
@@ -171,14 +163,16 @@ export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
     return this.#peer;
   }
 
+  #listen(socket: Duplex, event: string, listener: (...args: any[]) => void): void {
+    socket.on(event, listener);
+    this.#listeners.push(event, listener);
+  }
+
   /** Takes the channel's listeners off a socket (before wrapping it in TLS). */
   unbind(socket: Duplex): void {
-    if (this.#onData !== null) socket.off("data", this.#onData);
-    if (this.#onEnd !== null) socket.off("end", this.#onEnd);
-    if (this.#onError !== null) socket.off("error", this.#onError);
-    if (this.#onClose !== null) socket.off("close", this.#onClose);
-    if (this.#onDrain !== null) socket.off("drain", this.#onDrain);
-    if (this.#onConnect !== null) socket.off("connect", this.#onConnect);
+    const listeners = this.#listeners;
+    for (let i = 0; i + 1 < listeners.length; i += 2) socket.off(listeners[i] as string, listeners[i + 1] as (...args: any[]) => void);
+    this.#listeners = [];
   }
 
   #onConnected(): void {
