@@ -767,3 +767,23 @@ export class Bystander {
     }
   }
 }
+
+/**
+ * Waits until `socket` has read nothing new for `quietMs` and resolves with
+ * what it has read; rejects if it is still reading after `deadlineMs`. After
+ * a never-reading client has stalled, the server may still read a little:
+ * the kernel's send buffer grows with the connection (to `tcp_wmem`'s
+ * maximum), taking queued output and letting the channel resume until the
+ * high-water mark stops it again. What must hold is that it stops.
+ */
+export async function settledBytesRead(socket: net.Socket, quietMs = 500, deadlineMs = 10_000): Promise<number> {
+  const deadline = Date.now() + deadlineMs;
+  let last = socket.bytesRead;
+  for (;;) {
+    await sleep(quietMs);
+    const now = socket.bytesRead;
+    if (now === last) return now;
+    if (Date.now() > deadline) throw new Error(`still reading ${deadlineMs} ms after the stall (${now} bytes read)`);
+    last = now;
+  }
+}

@@ -21,6 +21,18 @@ function maxQueued(t: TestServer): number {
   return most;
 }
 
+/**
+ * Waits (up to 5 s, a busy machine may take that long to fill the kernel's
+ * buffers) until some connection has output queued, lets it settle, and
+ * returns the most queued.
+ */
+async function queuedOnceBuffersFill(t: TestServer): Promise<number> {
+  const deadline = Date.now() + 5000;
+  while (maxQueued(t) === 0 && Date.now() < deadline) await sleep(20);
+  await sleep(200);
+  return maxQueued(t);
+}
+
 describe("backpressure", () => {
   let t: TestServer;
   const files = makeFiles({ "big.bin": FILE_SIZE });
@@ -40,8 +52,7 @@ describe("backpressure", () => {
     socket.pause();
     socket.write("GET /static/big.bin HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
     // Let the server fill every buffer on the way while the client reads nothing.
-    await sleep(400);
-    const queued = maxQueued(t);
+    const queued = await queuedOnceBuffersFill(t);
     expect(queued).toBeGreaterThan(0);
     // One read piece (64 KiB) beyond the socket's own buffer, never the file.
     expect(queued).toBeLessThanOrEqual(128 * 1024);
@@ -63,10 +74,9 @@ describe("backpressure", () => {
     socket.pause();
     const request = "GET /static/big.bin HTTP/1.1\r\nHost: test\r\n\r\n";
     socket.write(request.repeat(200));
-    await sleep(400);
+    const queued = await queuedOnceBuffersFill(t);
     // The connection's socket and the one file being sent, not 200 files.
     expect(openFiles() - before).toBeLessThanOrEqual(3);
-    const queued = maxQueued(t);
     expect(queued).toBeGreaterThan(0);
     expect(queued).toBeLessThanOrEqual(128 * 1024);
     socket.destroy();

@@ -32,6 +32,8 @@ describeWithPeers("redis-server", "an IRC network of three nodes: modes and limi
   it("enforces on every node the modes an operator sets on one: +t and +o, +k, +l, +i with INVITE, +b, +m with +v", async () => {
     const alice = await user(0, "alice");
     await joined(alice, "#rules");
+    // B must know the channel (and alice as its operator) before bob joins, or bob would make it there.
+    await membersEverywhere("#rules", 1);
     const bob = await raw(1, "bob");
     bob.send("JOIN #rules");
     await bob.expect(numeric("366"));

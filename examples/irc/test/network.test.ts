@@ -49,7 +49,10 @@ describeWithPeers("redis-server", "an IRC network of three nodes over Redis", ()
     const bob = await user(1, "bob");
     const carol = await raw(2, "carol");
     await joined(alice, "#net");
+    await membersEverywhere("#net", 1);
     await joined(bob, "#net");
+    // C must know both before carol's JOIN answers with NAMES.
+    await membersEverywhere("#net", 2);
     carol.send("JOIN #net");
     expect(await carol.expect(numeric("353"))).toBe(":irc-c.local 353 carol = #net :@alice bob carol");
     await membersEverywhere("#net", 3);

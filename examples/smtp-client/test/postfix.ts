@@ -45,7 +45,8 @@ function freePort(): Promise<number> {
 
 /** Debian's master.cf with smtpd moved to `127.0.0.1:<port>` and every service out of the chroot (the instance has none). */
 async function masterCf(port: number): Promise<string> {
-  const template = await readFile("/etc/postfix/master.cf", "utf8");
+  // Debian's postinst writes /etc/postfix/master.cf from master.cf.dist; take the latter if an install left none.
+  const template = await readFile("/etc/postfix/master.cf", "utf8").catch(() => readFile("/usr/share/postfix/master.cf.dist", "utf8"));
   return template
     .split("\n")
     .map((line) => {
