@@ -1,62 +1,19 @@
 /**
- * A real redis-server for the differential tests: started on a free
- * loopback port with its configuration on the command line (no
- * persistence), stopped by its PID. And a connection that sends one
+ * A real redis-server for the differential tests (the shared one of
+ * test-support, on a free loopback port). And a connection that sends one
  * command at a time and returns the reply's exact bytes, to put the two
  * servers' replies side by side.
  */
 
-import { type ChildProcess, spawn } from "node:child_process";
 import * as net from "node:net";
+import { RedisServer } from "../../../test-support/redis-server";
 import { command } from "./helpers";
 
-/** A free TCP port on 127.0.0.1 (the system's pick, released at once). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** A redis-server child process. */
-export interface RedisServer {
-  readonly port: number;
-  /** Stops it by its PID and resolves once it has exited. */
-  stop(): Promise<void>;
-}
+export { RedisServer, freePort } from "../../../test-support/redis-server";
 
 /** Starts `redis-server` on a free loopback port, with `extra` arguments (`--requirepass x`). */
-export async function startRedisServer(extra: readonly string[] = []): Promise<RedisServer> {
-  const port = await freePort();
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", ...extra];
-  const child: ChildProcess = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${output}`)), 15_000);
-    child.stdout!.on("data", (data: Buffer) => {
-      output += data.toString();
-      if (output.includes("Ready to accept connections")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with ${code}:\n${output}`));
-    });
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  return {
-    port,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, "SIGKILL");
-      await exited;
-    },
-  };
+export function startRedisServer(extra: readonly string[] = []): Promise<RedisServer> {
+  return RedisServer.start({ args: extra });
 }
 
 /** Offset after the complete RESP2 reply starting at `at`, or -1 if it is not all there. */
