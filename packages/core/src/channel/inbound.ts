@@ -144,7 +144,7 @@ export class Inbound implements FrameSink, PolicyOwner {
     if (!(data instanceof Uint8Array)) throw invalidArgType("data", "a Buffer or Uint8Array", data);
     if ((life.pauses & UPGRADING) !== 0) {
       // Belongs to the TLS stream (or is an injection attempt): the upgrade decides.
-      life.tls.holdLate(data);
+      life.tls!.holdLate(data);
       return;
     }
     this.#timers.refreshIdle();

@@ -76,7 +76,8 @@ export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
   inbound!: Inbound;
   readonly timers: ChannelTimers;
   readonly outbound: Outbound;
-  readonly tls: TlsUpgrader;
+  /** The STARTTLS part, made on the first upgrade (most channels never upgrade). */
+  tls: TlsUpgrader | null = null;
   readonly failures: Failures;
 
   /** The socket read and written, or null. */
@@ -105,7 +106,6 @@ export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
     this.#closeTimeout = settings.closeTimeout;
     this.timers = this.#timers = new ChannelTimers(this, settings.idleTimeout, settings.frameTimeout, settings.closeTimeout);
     this.outbound = this.#outbound = new Outbound(this, this.#timers);
-    this.tls = new TlsUpgrader(this, this.#outbound);
     this.failures = new Failures(owner, this, this.#outbound);
   }
 
@@ -270,7 +270,7 @@ export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
     this.#outbound.closed = true;
     this.#outbound.clear();
     this.#timers.stop();
-    this.tls.abort();
+    this.tls?.abort();
   }
 
   /** Emits `close` once (shutting down first if still open). */
@@ -303,7 +303,7 @@ export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
     this.pauses |= UPGRADING;
     this.#socketPaused = true;
     // Nothing more is framed in plaintext: what is buffered now arrived with the STARTTLS command.
-    return this.tls.begin(options, socket, this.inbound.framer.takeUnframed());
+    return (this.tls ??= new TlsUpgrader(this, this.#outbound)).begin(options, socket, this.inbound.framer.takeUnframed());
   }
 
   /** @internal For the upgrade: see {@link UpgradeOwner}. */
@@ -356,7 +356,7 @@ export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
 
   /** @internal See {@link kStartHandshake}. */
   [kStartHandshake](socket: Duplex): void {
-    this.tls.handshake(socket);
+    this.tls!.handshake(socket);
   }
 
   /** @internal See {@link kEmit}. */
