@@ -93,12 +93,6 @@ export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
   #closeEmitted = false;
   #peer: RemotePeer | undefined;
   /** The listeners put on the socket (made once per channel, kept to take them off again on a TLS upgrade). */
-  #onData: ((data: Buffer | string) => void) | null = null;
-  #onEnd: (() => void) | null = null;
-  #onError: ((error: Error) => void) | null = null;
-  #onClose: (() => void) | null = null;
-  #onDrain: (() => void) | null = null;
-  #onConnect: (() => void) | null = null;
 
   constructor(owner: ChannelHooks, settings: LifecycleSettings) {
     this.#owner = owner;
@@ -133,34 +127,20 @@ export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
     if (typeof socket !== "object" || socket === null || typeof socket.write !== "function" || typeof socket.on !== "function") {
       throw invalidArgType("socket", "a stream.Duplex", socket);
     }
-    const owner = this.#owner;
     this.socket = socket;
     this.#socketPaused = false;
     this.#outbound.bind(socket);
-    // Fields rather than a list of pairs: one socket per channel for most of them, and nothing to allocate but the functions.
-    socket.on(
-      "data",
-      (this.#onData ??= (data: Buffer | string) => {
-        if (!this.connected) this.#onConnected();
-        owner.handleRead(typeof data === "string" ? Buffer.from(data) : data);
-      }),
-    );
-    socket.on("end", (this.#onEnd ??= () => this.inbound.peerEnded()));
+    // The same six functions for every socket, finding their channel through the socket: no closures per connection.
+    (socket as BoundSocket)[kLifecycle] = this;
+    socket.on("data", onSocketData);
+    socket.on("end", onSocketEnd);
     // The socket's own errors (a reset, a broken pipe) are the peer's doing, never reported as bugs.
-    socket.on("error", (this.#onError ??= (error: Error) => this.failures.fail(error, true)));
-    socket.on("close", (this.#onClose ??= () => this.#onSocketClose()));
-    socket.on(
-      "drain",
-      (this.#onDrain ??= () => {
-        this.#outbound.drained();
-        this.#timers.refreshIdle();
-        owner.handleWrite();
-        owner.updateReading();
-      }),
-    );
+    socket.on("error", onSocketError);
+    socket.on("close", onSocketClose);
+    socket.on("drain", onSocketDrain);
     if (connected) return;
     const connecting = (socket as Duplex & { connecting?: boolean }).connecting === true;
-    if (connecting) socket.on("connect", (this.#onConnect ??= () => this.#onConnected()));
+    if (connecting) socket.on("connect", onSocketConnect);
     else queueMicrotask(() => this.#onConnected());
     this.#timers.startIdle();
   }
@@ -173,12 +153,37 @@ export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
 
   /** Takes the channel's listeners off a socket (before wrapping it in TLS). */
   unbind(socket: Duplex): void {
-    if (this.#onData !== null) socket.off("data", this.#onData);
-    if (this.#onEnd !== null) socket.off("end", this.#onEnd);
-    if (this.#onError !== null) socket.off("error", this.#onError);
-    if (this.#onClose !== null) socket.off("close", this.#onClose);
-    if (this.#onDrain !== null) socket.off("drain", this.#onDrain);
-    if (this.#onConnect !== null) socket.off("connect", this.#onConnect);
+    socket.off("data", onSocketData);
+    socket.off("end", onSocketEnd);
+    socket.off("error", onSocketError);
+    socket.off("close", onSocketClose);
+    socket.off("drain", onSocketDrain);
+    socket.off("connect", onSocketConnect);
+  }
+
+  /** @internal The bound socket's `data`. */
+  socketData(data: Buffer | string): void {
+    if (!this.connected) this.#onConnected();
+    this.#owner.handleRead(typeof data === "string" ? Buffer.from(data) : data);
+  }
+
+  /** @internal The bound socket's `drain`. */
+  socketDrained(): void {
+    const owner = this.#owner;
+    this.#outbound.drained();
+    this.#timers.refreshIdle();
+    owner.handleWrite();
+    owner.updateReading();
+  }
+
+  /** @internal The bound socket's `connect`. */
+  socketConnected(): void {
+    this.#onConnected();
+  }
+
+  /** @internal The bound socket's `close`. */
+  socketClosed(): void {
+    this.#onSocketClose();
   }
 
   #onConnected(): void {
@@ -384,4 +389,34 @@ export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
     this.#owner.handleWrite();
     this.#owner.updateReading();
   }
+}
+
+/** Where a bound socket keeps its channel's life cycle, for the shared listeners below. */
+const kLifecycle = Symbol("asynchat.lifecycle");
+
+type BoundSocket = Duplex & { [kLifecycle]?: Lifecycle };
+
+// Socket listeners shared by every channel (an emitter calls its listeners with itself as `this`).
+function onSocketData(this: BoundSocket, data: Buffer | string): void {
+  this[kLifecycle]!.socketData(data);
+}
+
+function onSocketEnd(this: BoundSocket): void {
+  this[kLifecycle]!.inbound.peerEnded();
+}
+
+function onSocketError(this: BoundSocket, error: Error): void {
+  this[kLifecycle]!.failures.fail(error, true);
+}
+
+function onSocketClose(this: BoundSocket): void {
+  this[kLifecycle]!.socketClosed();
+}
+
+function onSocketDrain(this: BoundSocket): void {
+  this[kLifecycle]!.socketDrained();
+}
+
+function onSocketConnect(this: BoundSocket): void {
+  this[kLifecycle]!.socketConnected();
 }
