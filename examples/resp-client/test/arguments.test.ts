@@ -3,7 +3,7 @@
  * one is named) and bad command arguments; and how commands are encoded.
  */
 
-import * as net from "node:net";
+import { freePort } from "../../../test-support/free-port";
 import { RespClient, encodeCommand } from "..";
 
 describe("RespClient arguments", () => {
@@ -16,10 +16,7 @@ describe("RespClient arguments", () => {
   });
 
   it("rejects the first connection's failure instead of retrying it", async () => {
-    const probe = net.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const { port } = probe.address() as { port: number };
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const port = await freePort(); // listened on, then closed: nothing answers there
     await expect(RespClient.connect({ port })).rejects.toMatchObject({ code: "ECONNREFUSED" });
   });
 

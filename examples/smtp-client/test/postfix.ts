@@ -13,6 +13,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { freePort } from "../../../test-support/free-port";
 
 const run = promisify(execFile);
 
@@ -30,17 +31,6 @@ export interface PostfixInstance {
   delivered(count: number, ms?: number): Promise<Buffer[]>;
   /** Stops it (`postfix stop`) and removes its folder. */
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Debian's master.cf with smtpd moved to `127.0.0.1:<port>` and every service out of the chroot (the instance has none). */

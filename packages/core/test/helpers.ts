@@ -10,6 +10,12 @@ import { AsyncChat, type AsyncChatOptions, type Terminator } from "@asynchat/cor
 /** One call into user code, in order. */
 export type Call = { data: string } | { found: string | null; matched: string | Uint8Array | null };
 
+/** A channel that only sends: its input is ignored. */
+export class Sender extends AsyncChat {
+  override collectIncomingData(): void {}
+  override foundTerminator(): void {}
+}
+
 /**
  * Logs every `collectIncomingData` piece and every `foundTerminator`, as
  * latin1 strings so that any byte round-trips. `onFound` runs inside

@@ -7,14 +7,9 @@
 
 import { AsyncChat, type ProducerSource } from "@asynchat/core";
 import { createSocketPair } from "@asynchat/core/testing";
-import { waitUntil } from "../helpers";
+import { Sender, waitUntil } from "../helpers";
 
 const PIECE = Buffer.alloc(16 * 1024, 0x61);
-
-class Quiet extends AsyncChat {
-  override collectIncomingData(): void {}
-  override foundTerminator(): void {}
-}
 
 async function* slowPieces(count: number): AsyncGenerator<Buffer> {
   for (let i = 0; i < count; i++) {
@@ -39,7 +34,7 @@ describe("closeWhenDone towards a peer that never reads", () => {
   it.each(ways)("closes after closeTimeout when the output came from %s", async (_way, queue) => {
     // The peer's buffer holds 16 KiB and nobody reads it: the channel's 64 KiB can never all leave.
     const [server, client] = createSocketPair({ highWaterMark: 16 * 1024 });
-    const channel = new Quiet(server, { closeTimeout: 100 });
+    const channel = new Sender(server, { closeTimeout: 100 });
     channel.on("error", () => undefined);
     queue(channel);
     channel.closeWhenDone();

@@ -5,13 +5,9 @@
  */
 
 import * as net from "node:net";
-import { AsyncChat, ChatServer, ErrorCode } from "@asynchat/core";
+import { ChatServer, ErrorCode } from "@asynchat/core";
 import { createSocketPair } from "@asynchat/core/testing";
-
-class Quiet extends AsyncChat {
-  override collectIncomingData(): void {}
-  override foundTerminator(): void {}
-}
+import { Sender } from "../helpers";
 
 function thrown(action: () => unknown): Error & { code?: string } {
   try {
@@ -27,9 +23,9 @@ describe("one rule for every limit", () => {
 
   it.each(setters)("%s: the setter refuses what the constructor refuses, with the same error", (name) => {
     for (const bad of [1.5, -1, NaN, "10"]) {
-      const fromConstructor = thrown(() => new Quiet(null, { [name]: bad }));
+      const fromConstructor = thrown(() => new Sender(null, { [name]: bad }));
       const fromSetter = thrown(() => {
-        (new Quiet() as unknown as Record<string, unknown>)[name] = bad;
+        (new Sender() as unknown as Record<string, unknown>)[name] = bad;
       });
       expect(fromSetter.constructor).toBe(fromConstructor.constructor);
       expect(fromSetter.code).toBe(fromConstructor.code);
@@ -39,7 +35,7 @@ describe("one rule for every limit", () => {
   });
 
   it("a fraction, a negative number or NaN is a RangeError (ERR_INVALID_ARG_VALUE); another type a TypeError", () => {
-    const channel = new Quiet();
+    const channel = new Sender();
     expect(thrown(() => (channel.frameTimeout = 1.5))).toBeInstanceOf(RangeError);
     expect(thrown(() => (channel.idleTimeout = 2.5))).toMatchObject({ code: ErrorCode.INVALID_ARG_VALUE });
     expect(thrown(() => (channel.maxLength = 2.5))).toBeInstanceOf(RangeError);
@@ -49,7 +45,7 @@ describe("one rule for every limit", () => {
   });
 
   it("the setters accept what the constructor accepts: integers >= 0 and Infinity", () => {
-    const channel = new Quiet();
+    const channel = new Sender();
     channel.frameTimeout = Infinity;
     channel.idleTimeout = 0;
     channel.maxLength = 0;
@@ -57,16 +53,16 @@ describe("one rule for every limit", () => {
   });
 
   it("ChatServer's numeric options follow the same rule", () => {
-    expect(thrown(() => new ChatServer(Quiet, { maxConnections: 1.5 }))).toBeInstanceOf(RangeError);
-    expect(thrown(() => new ChatServer(Quiet, { idleTimeout: 0.5 }))).toBeInstanceOf(RangeError);
-    expect(thrown(() => new ChatServer(Quiet, { closeTimeout: -1 }))).toMatchObject({ code: ErrorCode.INVALID_ARG_VALUE });
-    expect(thrown(() => new ChatServer(Quiet, { maxConnections: "9" as unknown as number }))).toBeInstanceOf(TypeError);
+    expect(thrown(() => new ChatServer(Sender, { maxConnections: 1.5 }))).toBeInstanceOf(RangeError);
+    expect(thrown(() => new ChatServer(Sender, { idleTimeout: 0.5 }))).toBeInstanceOf(RangeError);
+    expect(thrown(() => new ChatServer(Sender, { closeTimeout: -1 }))).toMatchObject({ code: ErrorCode.INVALID_ARG_VALUE });
+    expect(thrown(() => new ChatServer(Sender, { maxConnections: "9" as unknown as number }))).toBeInstanceOf(TypeError);
   });
 });
 
 describe("options", () => {
   it("shows the limits in force after the setters", () => {
-    const channel = new Quiet(null, { frameTimeout: 100 });
+    const channel = new Sender(null, { frameTimeout: 100 });
     channel.frameTimeout = 2000;
     channel.idleTimeout = 3000;
     channel.maxLength = 512;
@@ -75,7 +71,7 @@ describe("options", () => {
   });
 
   it("shows the idle timeout a server gave an accepted channel", async () => {
-    const server = new ChatServer(Quiet, { idleTimeout: 45_000 });
+    const server = new ChatServer(Sender, { idleTimeout: 45_000 });
     const { port } = await server.listen(0);
     const socket = net.connect(port, "127.0.0.1");
     try {
@@ -90,8 +86,8 @@ describe("options", () => {
 
   it("is the channel's own: two channels with default options do not share it", () => {
     const [a] = createSocketPair();
-    const first = new Quiet(a);
-    const second = new Quiet();
+    const first = new Sender(a);
+    const second = new Sender();
     first.frameTimeout = 10;
     expect(second.options.frameTimeout).toBe(0);
     first.destroy();

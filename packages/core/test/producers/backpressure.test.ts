@@ -6,7 +6,7 @@
 
 import type * as net from "node:net";
 import { AsyncChat, type Producer } from "@asynchat/core";
-import { loopbackPair, once, sleep, waitUntil } from "../helpers";
+import { loopbackPair, once, Sender, sleep, waitUntil } from "../helpers";
 
 const MiB = 1024 * 1024;
 
@@ -21,11 +21,6 @@ class PatternProducer implements Producer {
     this.pulled += size;
     return out;
   }
-}
-
-class Sender extends AsyncChat {
-  override collectIncomingData(): void {}
-  override foundTerminator(): void {}
 }
 
 /** Waits until `read()` stops changing for `quiet` ms. */

@@ -10,14 +10,9 @@ import { open, type FileHandle } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
-import { AsyncChat, ErrorCode, FileProducer, type AsyncChatError } from "@asynchat/core";
-import { loopbackPair, once, sleep, waitUntil } from "../helpers";
+import { ErrorCode, FileProducer, type AsyncChatError } from "@asynchat/core";
+import { loopbackPair, once, Sender, sleep, waitUntil } from "../helpers";
 import { drain } from "./sources";
-
-class Sender extends AsyncChat {
-  override collectIncomingData(): void {}
-  override foundTerminator(): void {}
-}
 
 const MiB = 1024 * 1024;
 

@@ -9,7 +9,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import * as zlib from "node:zlib";
 import {
-  AsyncChat,
   ChunkedProducer,
   CompositeProducer,
   CompressedProducer,
@@ -21,12 +20,7 @@ import {
   type Producer,
 } from "@asynchat/core";
 import { createSocketPair } from "@asynchat/core/testing";
-import { once, sleep } from "../helpers";
-
-class Sender extends AsyncChat {
-  override collectIncomingData(): void {}
-  override foundTerminator(): void {}
-}
+import { once, Sender, sleep } from "../helpers";
 
 const KiB = 1024;
 const TOTAL = 8 * 1024 * KiB;

@@ -22,12 +22,7 @@ import {
   dotStuff,
   type Producer,
 } from "@asynchat/core";
-import { loopbackPair, once, readAll, sleep } from "../helpers";
-
-class Sender extends AsyncChat {
-  override collectIncomingData(): void {}
-  override foundTerminator(): void {}
-}
+import { loopbackPair, once, readAll, Sender, sleep } from "../helpers";
 
 const MiB = 1024 * 1024;
 

@@ -6,15 +6,9 @@
 
 import { Readable } from "node:stream";
 import * as fc from "fast-check";
-import { AsyncChat, ProducerError, SimpleProducer, type Producer, type ProducerChunk } from "@asynchat/core";
+import { ProducerError, SimpleProducer, type Producer, type ProducerChunk } from "@asynchat/core";
 import { createSocketPair, type MemorySocket } from "@asynchat/core/testing";
-import { CallLog, once, readAll, sleep, tick, waitUntil } from "../helpers";
-
-/** A channel that only sends (input is collected and ignored). */
-class Sender extends AsyncChat {
-  override collectIncomingData(): void {}
-  override foundTerminator(): void {}
-}
+import { CallLog, once, readAll, Sender, sleep, tick, waitUntil } from "../helpers";
 
 function sender(options: { highWaterMark?: number } = {}): { channel: Sender; near: MemorySocket; far: MemorySocket } {
   const [near, far] = createSocketPair(options);
