@@ -107,6 +107,27 @@ export class ExampleProcess {
     return this.#status("VmHWM");
   }
 
+  /**
+   * Runs `action` and resolves with its result and how far the resident set
+   * rose above its size before: the kernel's peak since then where it can be
+   * reset ({@link resetPeak}), and in any case the highest of samples taken
+   * every 5 ms meanwhile.
+   */
+  async rssGrowthDuring<T>(action: () => Promise<T>): Promise<{ result: T; growth: number }> {
+    const before = this.rss();
+    const peakReset = this.resetPeak();
+    let sampledPeak = before;
+    const sampler = setInterval(() => {
+      sampledPeak = Math.max(sampledPeak, this.rss());
+    }, 5);
+    try {
+      const result = await action();
+      return { result, growth: Math.max(sampledPeak, peakReset ? this.peakRss() : 0) - before };
+    } finally {
+      clearInterval(sampler);
+    }
+  }
+
   /** Stops it (SIGTERM, then SIGKILL after 5 s) and resolves once it has exited. */
   async stop(): Promise<void> {
     if (this.#child.exitCode === null && this.#child.signalCode === null) {
