@@ -46,8 +46,10 @@ export function isExpectedFailure(error: Error): boolean {
 
 /** How a server watches its channels' failures: set by `ChatServer` for each channel it accepts. */
 export interface ServerRoute {
-  /** The `error` listener the server put on the channel (not the user's: it does not count as handling). */
-  readonly forwarder: (...args: any[]) => void;
+  /** The channel emitted `error` (after its own listeners): the server emits `channelError`. */
+  failed(error: Error, channel: any): void;
+  /** The channel emitted `close` (after its own listeners): the server forgets it. */
+  closed(channel: any): void;
   /** Whether the server has `channelError` listeners of its own. */
   heard(): boolean;
   /** The server's `unhandledErrors` option. */

@@ -53,7 +53,10 @@ export class Failures {
   /** Emits `error` (published on the diagnostics channel first), nothing else. */
   emitError(error: Error): void {
     if (errorChannel.hasSubscribers) errorChannel.publish({ channel: this.#owner, error });
-    this.#owner.emit("error", error);
+    const owner = this.#owner;
+    owner.emit("error", error);
+    // The server's own watch is a call, not a listener: no listener objects per connection.
+    serverRoute(owner)?.failed(error, owner);
   }
 
   /**
@@ -115,12 +118,8 @@ export class Failures {
   #reportIfUnheard(failure: Error): void {
     const owner = this.#owner;
     const route = serverRoute(owner);
-    let listeners = owner.listenerCount("error");
-    if (route !== undefined) {
-      if (route.heard()) return;
-      if (owner.listeners("error").includes(route.forwarder as (error: Error) => void)) listeners--;
-    }
-    if (listeners > 0) return;
+    if (route !== undefined && route.heard()) return;
+    if (owner.listenerCount("error") > 0) return;
     try {
       owner.reportUnhandledError(failure);
     } catch (thrown) {

@@ -24,5 +24,7 @@ export const kStartHandshake: unique symbol = Symbol("asynchat.startHandshake");
 export const kRejectFrame: unique symbol = Symbol("asynchat.rejectFrame");
 /** `()`: a rejected frame's terminator arrived: `handleDiscardedFrameEnd`, unless input has stopped. */
 export const kDiscardedFrameEnd: unique symbol = Symbol("asynchat.discardedFrameEnd");
+/** `(socket)`: the socket is full for the first time: listen for its `drain`. */
+export const kWatchDrain: unique symbol = Symbol("asynchat.watchDrain");
 /** The channel's field holding its server's route for unhandled failures (see `failure-report.ts`). */
 export const kServerRoute: unique symbol = Symbol("asynchat.serverRoute");

@@ -13,9 +13,10 @@ import { ChannelClosedError, type ChannelTimeoutError, invalidArgType } from "..
 import { CLOSE_MARKER } from "../producers/output-fifo";
 import { type RemotePeer, remotePeerOf } from "../net/remote-peer";
 import { closeChannel, openChannel } from "./diagnostics";
+import { serverRoute } from "./failure-report";
 import { type FailureOwner, Failures } from "./failures";
 import type { Inbound, InboundOwner } from "./inbound";
-import { kEmit, kFail, kInvokeHandleClose, kLingerExpired, kStartHandshake, kSyncReading, kTimedOut } from "./internal";
+import { kEmit, kFail, kInvokeHandleClose, kLingerExpired, kStartHandshake, kSyncReading, kTimedOut, kWatchDrain } from "./internal";
 import { Outbound, type OutboundOwner } from "./outbound";
 import { TlsUpgrader, type UpgradeOwner } from "./starttls";
 import { ChannelTimers, type TimerOwner } from "./timers";
@@ -137,7 +138,6 @@ export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
     // The socket's own errors (a reset, a broken pipe) are the peer's doing, never reported as bugs.
     socket.on("error", onSocketError);
     socket.on("close", onSocketClose);
-    socket.on("drain", onSocketDrain);
     if (connected) return;
     const connecting = (socket as Duplex & { connecting?: boolean }).connecting === true;
     if (connecting) socket.on("connect", onSocketConnect);
@@ -250,6 +250,13 @@ export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
       socket.destroy();
       return;
     }
+    if (socket.writableLength === 0) {
+      // Nothing left for the peer to take, so no deadline: the FIN leaves at once.
+      socket.end();
+      // A socket whose peer has ended too is destroyed by the stream itself once finished.
+      if (!socket.readableEnded) socket.once("finish", destroySocket);
+      return;
+    }
     const timer = setTimeout(() => socket.destroy(), this.#closeTimeout);
     timer.unref();
     socket.end(() => {
@@ -285,7 +292,9 @@ export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
     if (this.state !== CLOSED) this.shutDown();
     // Only a channel that announced its opening announces its close, so the two can be counted.
     if (this.connected && closeChannel.hasSubscribers) closeChannel.publish({ channel: this.#owner });
-    this.#owner.emit("close");
+    const owner = this.#owner;
+    owner.emit("close");
+    serverRoute(owner)?.closed(owner);
   }
 
   /** Calls `handleClose` at most once, and not on a closed channel; returns whether it is to be called now. */
@@ -369,6 +378,11 @@ export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
     this.#owner.emit(event);
   }
 
+  /** @internal See {@link kWatchDrain}. */
+  [kWatchDrain](socket: Duplex): void {
+    socket.on("drain", onSocketDrain);
+  }
+
   /** @internal See {@link kSyncReading}. */
   [kSyncReading](): void {
     this.syncReading();
@@ -415,6 +429,10 @@ function onSocketClose(this: BoundSocket): void {
 
 function onSocketDrain(this: BoundSocket): void {
   this[kLifecycle]!.socketDrained();
+}
+
+function destroySocket(this: Duplex): void {
+  this.destroy();
 }
 
 function onSocketConnect(this: BoundSocket): void {

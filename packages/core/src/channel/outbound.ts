@@ -11,7 +11,7 @@ import { toBuffer } from "../framing/buffer-view";
 import { ProducerError } from "../errors";
 import { CLOSE_MARKER, OutputFifo, type OutputMarker, STARTTLS_MARKER } from "../producers/output-fifo";
 import type { Producer, ProducerChunk } from "../producers/producer";
-import { kEmit, kFail, kInvokeHandleClose, kStartHandshake, kSyncReading } from "./internal";
+import { kEmit, kFail, kInvokeHandleClose, kStartHandshake, kSyncReading, kWatchDrain } from "./internal";
 import type { ChannelTimers } from "./timers";
 
 /**
@@ -31,6 +31,7 @@ export interface OutboundOwner {
   [kStartHandshake](socket: Duplex): void;
   [kEmit](event: "drain"): void;
   [kSyncReading](): void;
+  [kWatchDrain](socket: Duplex): void;
 }
 
 /** The output side of one channel. Final: one instance per channel, made with it. */
@@ -53,6 +54,8 @@ export class Outbound {
 
   /** The socket's buffer is full: waiting for `drain`. */
   #blocked = false;
+  /** The bound socket has the channel's `drain` listener. */
+  #drainWatched = false;
   /** Output was held back; emit `drain` once it has all gone. */
   #owesDrain = false;
   /** An async producer's promise is pending. */
@@ -111,6 +114,7 @@ export class Outbound {
   bind(socket: Duplex): void {
     this.socket = socket;
     this.#blocked = false;
+    this.#drainWatched = false;
   }
 
   /** The socket drained: output may move again. */
@@ -203,6 +207,11 @@ export class Outbound {
    */
   #becomeBlocked(): void {
     this.#blocked = true;
+    // Most connections never fill their socket: the `drain` listener goes on the first time one does.
+    if (!this.#drainWatched && this.socket !== null) {
+      this.#drainWatched = true;
+      this.#owner[kWatchDrain](this.socket);
+    }
     this.#owesDrain = true;
     this.#updateLinger();
   }

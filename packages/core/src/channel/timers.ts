@@ -1,11 +1,14 @@
 /**
  * A channel's deadlines: idle (no traffic either way), frame (first byte of
  * a frame to its terminator) and linger (a closing channel whose peer takes
- * none of its output). Each is one Node timer, unref'd, armed only while it
- * can fire, refreshed rather than re-created on traffic.
+ * none of its output). The idle deadline is a place in the wheel shared by
+ * every channel with the same timeout (idle-wheel.ts): most channels have
+ * one, and traffic would otherwise re-arm a timer per read. The other two
+ * are Node timers, unref'd, armed only while they can fire.
  */
 
 import { ChannelTimeoutError, ErrorCode } from "../errors";
+import { type IdleMember, type IdleWheel, idleWheel } from "./idle-wheel";
 import { kLingerExpired, kTimedOut } from "./internal";
 
 /** What the timers call back on their channel. */
@@ -15,12 +18,16 @@ export interface TimerOwner {
 }
 
 /** The three deadlines of one channel. Final: one instance per channel, made with it. */
-export class ChannelTimers {
+export class ChannelTimers implements IdleMember {
   readonly #owner: TimerOwner;
   readonly #closeTimeout: number;
   #idleTimeout: number;
   #frameTimeout: number;
-  #idle: NodeJS.Timeout | null = null;
+  /** @internal The idle wheel's links (see {@link IdleMember}). */
+  idlePrev: IdleMember | null = null;
+  idleNext: IdleMember | null = null;
+  idleTick = 0;
+  idleWheel: IdleWheel | null = null;
   #frame: NodeJS.Timeout | null = null;
   #linger: NodeJS.Timeout | null = null;
   /** Frames ended so far, and when the frame timer was armed: a later frame gets a fresh deadline. */
@@ -45,8 +52,7 @@ export class ChannelTimers {
   /** Changes the idle timeout; the wait starts afresh if `running` (a socket is bound and open). */
   setIdleTimeout(milliseconds: number, running: boolean): void {
     this.#idleTimeout = milliseconds;
-    if (this.#idle !== null) clearTimeout(this.#idle);
-    this.#idle = null;
+    this.idleWheel?.remove(this);
     if (running) this.startIdle();
   }
 
@@ -60,17 +66,20 @@ export class ChannelTimers {
   /** Arms the idle deadline (when there is one). */
   startIdle(): void {
     const idle = this.#idleTimeout;
+    this.idleWheel?.remove(this);
     if (!(idle > 0) || !Number.isFinite(idle)) return;
-    this.#idle = setTimeout(() => {
-      this.#idle = null;
-      this.#owner[kTimedOut](new ChannelTimeoutError(ErrorCode.IDLE_TIMEOUT, idle));
-    }, idle);
-    this.#idle.unref();
+    idleWheel(idle).add(this);
   }
 
   /** Traffic either way: the idle wait starts again. */
   refreshIdle(): void {
-    if (this.#idle !== null) this.#idle.refresh();
+    const wheel = this.idleWheel;
+    if (wheel !== null) wheel.touch(this);
+  }
+
+  /** @internal The idle deadline passed (called by the wheel, which has let go of this member). */
+  idleExpired(): void {
+    this.#owner[kTimedOut](new ChannelTimeoutError(ErrorCode.IDLE_TIMEOUT, this.#idleTimeout));
   }
 
   /** Arms the frame deadline while a frame is under way (`inFrame`), disarms it otherwise. */
@@ -115,10 +124,9 @@ export class ChannelTimers {
   /** Disarms every deadline (the channel closed). */
   stop(): void {
     if (this.#linger !== null) clearTimeout(this.#linger);
-    if (this.#idle !== null) clearTimeout(this.#idle);
+    this.idleWheel?.remove(this);
     if (this.#frame !== null) clearTimeout(this.#frame);
     this.#linger = null;
-    this.#idle = null;
     this.#frame = null;
   }
 }

@@ -126,11 +126,9 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
   readonly #proxy: ProxyAcceptor | null = null;
   /**
    * What each channel gets, made once per server rather than per connection:
-   * its `close` and `error` listeners (eventemitter3 calls them with the
-   * channel as `this`) and its route for unhandled failures.
+   * the calls its `close` and `error` make here (no listeners per channel),
+   * and where its unhandled failures go.
    */
-  readonly #forget: (this: C) => void;
-  readonly #forward: (this: C, error: Error) => void;
   readonly #route: ServerRoute;
 
   /**
@@ -151,14 +149,12 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
     if (!isReporter(reporter)) throw invalidArgType("options.unhandledErrors", '"stderr", "ignore" or a function', reporter);
     this.#reporter = reporter;
     const channels = this.#channels;
-    const server = this;
-    this.#forget = function (this: C) {
-      channels.delete(this);
+    this.#route = {
+      failed: (error: Error, channel: C) => this.#emit("channelError", error, channel),
+      closed: (channel: C) => channels.delete(channel),
+      heard: () => this.listenerCount("channelError") > 0,
+      reporter,
     };
-    this.#forward = function (this: C, error: Error) {
-      server.#emit("channelError", error, this);
-    };
-    this.#route = { forwarder: this.#forward, heard: () => this.listenerCount("channelError") > 0, reporter };
     const onSocket = (socket: net.Socket): void => this.#accept(socket);
     if (options.proxyProtocol !== undefined && options.proxyProtocol !== false) {
       // The header comes before TLS: listen in plaintext, read it, then start TLS (#acceptProxied).
@@ -298,8 +294,6 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
     }
     if (channel.idleTimeout === 0 && this.#idleTimeout > 0) channel.idleTimeout = this.#idleTimeout;
     this.#channels.add(channel);
-    channel.on("close", this.#forget);
-    channel.on("error", this.#forward);
     setServerRoute(channel, this.#route);
     this.#emit("connection", channel);
   }
