@@ -7,7 +7,9 @@
  * Besides requests/s, the CPU time each server process used per connection
  * (from /proc/<pid>/stat around each run), which a busy machine disturbs
  * much less: a row of connections per CPU-second, and the microseconds per
- * connection in its label.
+ * connection in its label. Last, both servers loaded at the same time, so
+ * that the machine's ups and downs fall on both alike: the ratio of their CPU
+ * per connection in each run, the steadiest of these figures.
  */
 
 import type { ServerResult, SkippedRow } from "./result";
@@ -30,6 +32,8 @@ export async function churnRow(runs: number, requests: number): Promise<Array<Se
   const figures = { ours: [] as number[], bare: [] as number[], redis: [] as number[] };
   /** Connections per CPU-second of each server process, per run (null without /proc). */
   const cpu = { ours: [] as Array<number | null>, bare: [] as Array<number | null>, redis: [] as Array<number | null> };
+  /** Bare CPU over ours for the same number of connections, both servers loaded at the same time, per run. */
+  const sideBySide: number[] = [];
   let oursPeakRss: number | null = null;
   let barePeakRss: number | null = null;
   let redisPeakRss: number | null = null;
@@ -48,6 +52,20 @@ export async function churnRow(runs: number, requests: number): Promise<Array<Se
       figures.ours.push(await churn(ours, cpu.ours));
       figures.bare.push(await churn(bare, cpu.bare));
       figures.redis.push(await churn(redis, cpu.redis));
+    }
+    // Side by side: both servers loaded at once (each by its own redis-benchmark), so that whatever
+    // the machine does to one run it does to both; the ratio of their CPU per connection, per run.
+    for (let r = 0; r < runs; r++) {
+      const before = [ours.cpuSeconds(), bare.cpuSeconds()];
+      await Promise.all(
+        [ours, bare].map((server) =>
+          run(onCore(1, ["redis-benchmark", "-h", "127.0.0.1", "-p", String(server.port), "-t", "ping_mbulk", "-n", String(requests / 2), "-c", "25", "-k", "0", "--csv"])),
+        ),
+      );
+      const [o, b] = [ours.cpuSeconds(), bare.cpuSeconds()];
+      if (before[0] !== null && before[1] !== null && o !== null && b !== null && o > before[0] && b > before[1]) {
+        sideBySide.push((b - before[1]) / (o - before[0]));
+      }
     }
     [oursPeakRss, barePeakRss, redisPeakRss] = [ours.peakRss(), bare.peakRss(), redis.peakRss()];
   } finally {
@@ -91,6 +109,21 @@ export async function churnRow(runs: number, requests: number): Promise<Array<Se
       oursPeakRss,
       peerPeakRss,
       runs: { ours: oCpu, peer: peerCpu },
+    });
+  }
+  if (sideBySide.length > 0) {
+    const ratio = median(sideBySide);
+    rows.push({
+      server: "resp churn",
+      test: `CPU per connection with both servers loaded at once (-c 25 each), bare's over ours, per run (${sideBySide.map((x) => x.toFixed(2)).join(", ")})`,
+      unit: "ratio",
+      ours: ratio,
+      peer: 1,
+      peerName: "bare node:net",
+      ratio,
+      oursPeakRss,
+      peerPeakRss: barePeakRss,
+      runs: { ours: sideBySide, peer: sideBySide.map(() => 1) },
     });
   }
   return rows;

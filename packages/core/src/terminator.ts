@@ -86,3 +86,23 @@ export function normalizeTerminator(terminator: unknown, name = "terminator"): N
   }
   throw invalidArgType(name, EXPECTED, terminator);
 }
+
+/** String terminators normalised so far, shared by every channel (the bytes are never written to). */
+const normalStrings = new Map<string, NormalTerminator>();
+/** Distinct strings kept at most: a protocol uses a handful; generated ones must not grow the cache for ever. */
+const NORMAL_STRINGS_KEPT = 256;
+
+/**
+ * {@link normalizeTerminator} for a string, made once per distinct string:
+ * each new connection of a line protocol sets the same terminator, and
+ * encoding it again per connection is work and garbage.
+ */
+export function normalStringTerminator(terminator: string): NormalTerminator {
+  let normal = normalStrings.get(terminator);
+  if (normal === undefined) {
+    normal = normalizeTerminator(terminator);
+    if (normalStrings.size >= NORMAL_STRINGS_KEPT) normalStrings.clear();
+    normalStrings.set(terminator, normal);
+  }
+  return normal;
+}

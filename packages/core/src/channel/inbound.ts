@@ -10,7 +10,7 @@
 import { type BareLineEndingError, type BudgetExceededError, FrameTooLongError, IncompleteFrameError, InputOverflowError, invalidArgType } from "../errors";
 import { bufferView, toBuffer } from "../framing/buffer-view";
 import { type FrameSink, Framer } from "../framing/framer";
-import { type NormalTerminator, type Terminator, normalizeTerminator } from "../terminator";
+import { type NormalTerminator, type Terminator, normalStringTerminator, normalizeTerminator } from "../terminator";
 import type { LineEndingPolicy } from "../framing/line-endings";
 import type { Failures } from "./failures";
 import { FramePolicy, type PolicyOwner } from "./frame-policy";
@@ -66,8 +66,6 @@ export class Inbound implements FrameSink, PolicyOwner {
   #endsLines = false;
   /** While a piece of a byte-count frame is being collected: the count before it, else -1. */
   #countBeforePiece = -1;
-  #lastString: string | null = null;
-  #lastStringNormal: NormalTerminator | null = null;
   /** The terminator in force when the last frame ended, and which of it matched. */
   #matchedFrom: Terminator = null;
   #matchedIndex = -1;
@@ -351,17 +349,8 @@ export class Inbound implements FrameSink, PolicyOwner {
       this.#afterTerminatorChange();
       return;
     }
-    let normal: NormalTerminator;
-    if (typeof terminator === "string" && terminator === this.#lastString) normal = this.#lastStringNormal!;
-    else {
-      normal = normalizeTerminator(terminator);
-      if (typeof terminator === "string") {
-        // Protocols switch back to the same line terminator again and again: encode it once.
-        this.#lastString = terminator;
-        this.#lastStringNormal = normal;
-      }
-    }
-    this.setNormal(terminator, normal);
+    // Protocols (and every connection of one) set the same line terminator again and again: encode it once.
+    this.setNormal(terminator, typeof terminator === "string" ? normalStringTerminator(terminator) : normalizeTerminator(terminator));
   }
 
   /** `AsyncChat.setNormalTerminator`: a terminator already normalised. */

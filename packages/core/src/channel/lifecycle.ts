@@ -14,6 +14,7 @@ import { CLOSE_MARKER } from "../producers/output-fifo";
 import { type RemotePeer, remotePeerOf } from "../net/remote-peer";
 import { closeChannel, openChannel } from "./diagnostics";
 import { serverRoute } from "./failure-report";
+import { soon } from "./soon";
 import { type FailureOwner, Failures } from "./failures";
 import type { Inbound, InboundOwner } from "./inbound";
 import { kEmit, kFail, kInvokeHandleClose, kLingerExpired, kStartHandshake, kSyncReading, kTimedOut, kWatchDrain } from "./internal";
@@ -141,7 +142,7 @@ export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
     if (connected) return;
     const connecting = (socket as Duplex & { connecting?: boolean }).connecting === true;
     if (connecting) socket.on("connect", onSocketConnect);
-    else queueMicrotask(() => this.#onConnected());
+    else soon(announce, this);
     this.#timers.startIdle();
   }
 
@@ -184,6 +185,11 @@ export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
   /** @internal The bound socket's `close`. */
   socketClosed(): void {
     this.#onSocketClose();
+  }
+
+  /** @internal Announces the connection (see {@link announce}). */
+  announceConnected(): void {
+    this.#onConnected();
   }
 
   #onConnected(): void {
@@ -429,6 +435,11 @@ function onSocketClose(this: BoundSocket): void {
 
 function onSocketDrain(this: BoundSocket): void {
   this[kLifecycle]!.socketDrained();
+}
+
+/** A socket already connected when bound: `handleConnect` runs once the subclass's constructor is done. */
+function announce(life: Lifecycle): void {
+  life.announceConnected();
 }
 
 function destroySocket(this: Duplex): void {

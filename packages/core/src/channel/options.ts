@@ -29,7 +29,12 @@ export interface AsyncChatOptions {
    * `ERR_INPUT_OVERFLOW`. Default 1 MiB.
    */
   maxBufferedInput?: number;
-  /** Milliseconds without traffic either way before the channel fails with `ERR_IDLE_TIMEOUT`; 0 (default) for none. */
+  /**
+   * Milliseconds without traffic either way before the channel fails with
+   * `ERR_IDLE_TIMEOUT`; 0 (default) for none. Never sooner; at most about
+   * an eighth of the timeout later (channels with the same timeout share one
+   * timer that ticks at a sixteenth of it).
+   */
   idleTimeout?: number;
   /**
    * Milliseconds from the first byte of a frame to its terminator before the

@@ -12,6 +12,7 @@ import { ProducerError } from "../errors";
 import { CLOSE_MARKER, OutputFifo, type OutputMarker, STARTTLS_MARKER } from "../producers/output-fifo";
 import type { Producer, ProducerChunk } from "../producers/producer";
 import { kEmit, kFail, kInvokeHandleClose, kStartHandshake, kSyncReading, kWatchDrain } from "./internal";
+import { soon } from "./soon";
 import type { ChannelTimers } from "./timers";
 
 /**
@@ -131,15 +132,18 @@ export class Outbound {
     }
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
-    queueMicrotask(() => {
-      if (!this.#flushScheduled) return;
-      try {
-        this.#owner.handleWrite();
-      } catch (error) {
-        this.#owner[kFail](error);
-      }
-      this.#owner[kSyncReading]();
-    });
+    soon(flushOutbound, this);
+  }
+
+  /** @internal The scheduled flush (see {@link scheduleFlush}). */
+  flushNow(): void {
+    if (!this.#flushScheduled) return;
+    try {
+      this.#owner.handleWrite();
+    } catch (error) {
+      this.#owner[kFail](error);
+    }
+    this.#owner[kSyncReading]();
   }
 
   /** asynchat's `initiate_send`: see `AsyncChat.initiateSend`. */
@@ -348,4 +352,8 @@ export class Outbound {
       },
     );
   }
+}
+
+function flushOutbound(outbound: Outbound): void {
+  outbound.flushNow();
 }

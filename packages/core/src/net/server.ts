@@ -283,7 +283,7 @@ export class ChatServer<C extends AsyncChat<any> = AsyncChat> extends EventEmitt
     }
     if (this.#options.noDelay ?? true) socket.setNoDelay(true);
     // As for plaintext connections: the peer's end is handled by the channel (handleEndOfInput).
-    socket.allowHalfOpen = true;
+    if (!socket.allowHalfOpen) socket.allowHalfOpen = true;
     let channel: C;
     try {
       channel = makeChannel(this.#factory, socket, this.#options.channelOptions);
