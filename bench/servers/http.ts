@@ -114,7 +114,9 @@ function shares(values: Array<SchedShares | null>): string {
 
 /**
  * Runs the HTTP rows: `rounds` rounds, each one run of `seconds` against
- * our server, then node:http, then the bare node:net ceiling.
+ * our server, then node:http, then the bare node:net ceiling; then
+ * `rounds` rounds with the three loaded at the same time, for the ratio of
+ * their CPU per request under the same conditions.
  */
 export async function httpRow(rounds: number, seconds: number): Promise<Array<ServerResult | SkippedRow>> {
   const useWrk = ensureCommand("wrk", ["wrk"]);
@@ -182,6 +184,42 @@ export async function httpRow(rounds: number, seconds: number): Promise<Array<Se
         peerPeakRss: peer.peakRss(),
         runs: { ours: bareRuns.map((x) => x.perCpuSecond!), peer: peerRuns.map((x) => x.perCpuSecond!) },
       });
+    }
+    // Side by side: the three servers loaded at the same time, each by its own load generator, so that the
+    // machine's ups and downs fall on all of them alike; per round, node:http's CPU per request over each one's.
+    const together: [number[], number[]] = [[], []];
+    for (let r = 0; r < rounds; r++) {
+      const before = servers.map((server) => server.cpuSeconds());
+      const done = await Promise.all(servers.map((server) => load(server.port, seconds, useWrk)));
+      const perRequest = servers.map((server, i) => {
+        const [b, a] = [before[i], server.cpuSeconds()];
+        return b === null || a === null || a <= b ? null : (a - b) / done[i]!.requests;
+      });
+      const [oc, pc, bc] = perRequest;
+      if (oc != null && pc != null && bc != null) {
+        together[0].push(pc / oc);
+        together[1].push(pc / bc);
+      }
+    }
+    if (together[0].length > 0) {
+      for (const [name, values] of [
+        ["ours", together[0]],
+        ["the bare ceiling", together[1]],
+      ] as const) {
+        const ratio = median(values);
+        rows.push({
+          server: "http",
+          test: `CPU per request with the three servers loaded at once, node:http's over ${name}, per round (${values.map((x) => x.toFixed(2)).join(", ")})`,
+          unit: "ratio",
+          ours: ratio,
+          peer: 1,
+          peerName: "node:http",
+          ratio,
+          oursPeakRss: name === "ours" ? ours.peakRss() : bare.peakRss(),
+          peerPeakRss: peer.peakRss(),
+          runs: { ours: values, peer: values.map(() => 1) },
+        });
+      }
     }
     return rows;
   } finally {
