@@ -82,6 +82,9 @@ export class Inbound implements FrameSink, PolicyOwner {
 
   #pumpScheduled = false;
   #peerEnded = false;
+  /** The last string terminator set, and its normal form. */
+  #lastString: string | null = null;
+  #lastStringNormal: NormalTerminator | null = null;
   #inputEndHandled = false;
 
   constructor(owner: InboundOwner, life: Lifecycle, settings: InboundSettings) {
@@ -349,8 +352,17 @@ export class Inbound implements FrameSink, PolicyOwner {
       this.#afterTerminatorChange();
       return;
     }
-    // Protocols (and every connection of one) set the same line terminator again and again: encode it once.
-    this.setNormal(terminator, typeof terminator === "string" ? normalStringTerminator(terminator) : normalizeTerminator(terminator));
+    // Protocols (and every connection of one) set the same line terminator again and again: encode it
+    // once per process, and compare with the last one first (most switches go back to it).
+    let normal: NormalTerminator;
+    if (typeof terminator !== "string") normal = normalizeTerminator(terminator);
+    else if (terminator === this.#lastString) normal = this.#lastStringNormal!;
+    else {
+      normal = normalStringTerminator(terminator);
+      this.#lastString = terminator;
+      this.#lastStringNormal = normal;
+    }
+    this.setNormal(terminator, normal);
   }
 
   /** `AsyncChat.setNormalTerminator`: a terminator already normalised. */
