@@ -28,6 +28,12 @@ import { FrameText } from "./machine/frame-text";
 
 export type { FrameRejection, ProtocolEvents, ProtocolOptions, StateChange } from "./protocol-types";
 
+// The package's entry point re-exports through getters, and V8 keeps such an exports object in its slow
+// (dictionary) mode: a call through it is a hash lookup and a getter call. The functions called per frame
+// are read from it once, here.
+const bareLineEndingIn = findBareLineEndingInFrame;
+const publishState = publishStateChange;
+
 const EMPTY = Buffer.alloc(0);
 /** Empty frames (byte counts of 0) one entry may handle in a row before it is taken for a loop. */
 const MAX_EMPTY_FRAMES = 10_000;
@@ -480,7 +486,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   #announce(previous: CompiledState | null, state: CompiledState): void {
     if (previous !== state && previous !== null) {
       if (this.#events().listenerCount("state") > 0) this.#events().emit("state", { from: previous.name, to: state.name });
-      publishStateChange(this, previous.name, state.name);
+      publishState(this, previous.name, state.name);
     }
   }
 
@@ -534,7 +540,7 @@ export class Protocol<Events extends ProtocolEvents = ProtocolEvents> extends As
   }
 
   #checkFrame(data: Buffer, start: number, end: number): boolean {
-    const bad = findBareLineEndingInFrame(data, start, end);
+    const bad = bareLineEndingIn(data, start, end);
     if (bad < 0) return true;
     this.#rejectComplete(new BareLineEndingError(bad));
     return false;

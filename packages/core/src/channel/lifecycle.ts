@@ -339,7 +339,7 @@ export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
   /** @internal For the upgrade: see {@link UpgradeOwner}. */
   swapSocket(socket: Duplex): void {
     this.socket = socket;
-    this.#outbound.socket = socket;
+    this.#outbound.swapSocket(socket);
   }
 
   /** @internal For the upgrade: see {@link UpgradeOwner}. */

@@ -55,6 +55,8 @@ export class Outbound {
 
   /** The socket's buffer is full: waiting for `drain`. */
   #blocked = false;
+  /** The bound socket's `writableHighWaterMark` (fixed when the socket is made). */
+  #room = 0;
   /** The bound socket has the channel's `drain` listener. */
   #drainWatched = false;
   /** Output was held back; emit `drain` once it has all gone. */
@@ -114,8 +116,15 @@ export class Outbound {
   /** Binds a (new) socket: it has room until it says otherwise. */
   bind(socket: Duplex): void {
     this.socket = socket;
+    this.#room = socket.writableHighWaterMark;
     this.#blocked = false;
     this.#drainWatched = false;
+  }
+
+  /** A TLS upgrade replaced the socket: output goes to the new one (its room, its state). */
+  swapSocket(socket: Duplex): void {
+    this.socket = socket;
+    this.#room = socket.writableHighWaterMark;
   }
 
   /** The socket drained: output may move again. */
@@ -173,10 +182,13 @@ export class Outbound {
     const owner = this.#owner;
     const fifo = this.#fifo;
     const batch = this.#batch;
-    const room = socket.writableHighWaterMark;
+    const room = this.#room;
     while (owner.writable() && !this.#awaitingProducer) {
       let batchBytes = 0;
-      while (socket.writableLength + batchBytes < room) {
+      // Read once per batch: nothing is written to the socket while the batch is gathered
+      // (and a stream's getters live on prototypes V8 keeps in its slow mode).
+      const queued = socket.writableLength;
+      while (queued + batchBytes < room) {
         const piece = owner.refillBuffer();
         if (piece === null) break;
         batch.push(piece);
