@@ -36,3 +36,15 @@ export const bufferView: (buffer: ArrayBufferLike, offset: number, length: numbe
 export function toBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
+
+/**
+ * Buffer's own `indexOf`, read once. Reads come as Buffers of more than one
+ * V8 map (made by Node's native side or in JavaScript), and a method looked
+ * up on such receivers is a generic property load on every call.
+ */
+const nativeIndexOf = Buffer.prototype.indexOf;
+
+/** `buffer.indexOf(byte, from)` as Buffer has it (memchr, also for a plain Uint8Array), without looking the method up per call. */
+export function indexOfByte(buffer: Uint8Array, byte: number, from: number): number {
+  return nativeIndexOf.call(buffer as Buffer, byte, from);
+}

@@ -6,6 +6,8 @@
  * the frame being checked.
  */
 
+import { indexOfByte } from "./buffer-view";
+
 /** How a channel or a state treats CR and LF inside a frame: `"any"` lets them through, `"crlf"` rejects a bare one. */
 export type LineEndingPolicy = "any" | "crlf";
 
@@ -17,9 +19,9 @@ export type LineEndingPolicy = "any" | "crlf";
 export function findBareLineEnding(data: Uint8Array, start: number, end: number): number {
   let i = start;
   for (;;) {
-    let lf = data.indexOf(10, i);
+    let lf = indexOfByte(data, 10, i);
     if (lf >= end) lf = -1;
-    let cr = data.indexOf(13, i);
+    let cr = indexOfByte(data, 13, i);
     if (cr >= end) cr = -1;
     if (lf < 0 && cr < 0) return -1;
     if (cr < 0 || (lf >= 0 && lf < cr)) return lf;

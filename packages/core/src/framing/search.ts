@@ -2,6 +2,8 @@
  * Byte-sequence search used by the framer. Pure functions over Buffers.
  */
 
+import { indexOfByte } from "./buffer-view";
+
 /**
  * Index of the first occurrence of `needle` in `haystack` at or after `from`,
  * or -1. Searches for the needle's last byte with the native one-byte
@@ -11,10 +13,10 @@
 export function findSequence(haystack: Buffer, needle: Buffer, from: number): number {
   const n = needle.length;
   const last = needle[n - 1]!;
-  if (n === 1) return haystack.indexOf(last, from);
+  if (n === 1) return indexOfByte(haystack, last, from);
   let i = from + n - 1;
   for (;;) {
-    i = haystack.indexOf(last, i);
+    i = indexOfByte(haystack, last, i);
     if (i < 0) return -1;
     const start = i - n + 1;
     let k = 0;
