@@ -11,6 +11,8 @@ import { StringDecoder } from "node:string_decoder";
 type FastSlices = Buffer & { latin1Slice(start: number, end: number): string };
 /** Read once: looked up per call on Buffers of several V8 maps, it would be a generic property load each time. */
 const nativeLatin1Slice = (Buffer.prototype as FastSlices).latin1Slice;
+/** Likewise for the window's text, whose V8 string kinds vary with the read. */
+const stringSlice = String.prototype.slice;
 /** How much of a read is decoded at once for latin1 states: frames are then string slices of it. */
 const LATIN1_WINDOW = 16 * 1024;
 
@@ -47,7 +49,7 @@ export class FrameText {
       this.#windowStart = start;
       this.#windowEnd = windowEnd;
     }
-    return this.#windowText.slice(start - this.#windowStart, end - this.#windowStart);
+    return stringSlice.call(this.#windowText, start - this.#windowStart, end - this.#windowStart);
   }
 
   /** One piece of a streamed frame in `encoding` (`last`: the frame ends with it). */
