@@ -83,8 +83,13 @@ export function heapGrowth(before: ServerStats, after: ServerStats): HeapGrowth 
   };
 }
 
+/** Prints a soak's report: its own `lines`, then the server's peak RSS and the heap lines, then a blank line. */
+export function printReport(lines: readonly string[], result: HeapGrowth & { peakRss: number }): void {
+  process.stdout.write([...lines, `  peak RSS (server)        ${mb(result.peakRss)}`, ...heapLines(result), ""].join("\n"));
+}
+
 /** The report's two heap lines. */
-export function heapLines(growth: HeapGrowth): string[] {
+function heapLines(growth: HeapGrowth): string[] {
   return [
     `  heap after forced GC     ${mb(growth.heapAfter)} vs ${mb(growth.heapBefore)} before (${(growth.heapGrowth * 100).toFixed(1)}% growth, limit 10%)`,
     `    without compiled code  ${mb(growth.dataHeapAfter)} vs ${mb(growth.dataHeapBefore)} before (${(growth.dataHeapGrowth * 100).toFixed(1)}% growth)`,

@@ -12,7 +12,7 @@
 import { type ChildProcess, execFileSync, fork } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type HeapGrowth, heapGrowth, heapLines, mb, startSoakServer } from "./child";
+import { type HeapGrowth, heapGrowth, mb, printReport, startSoakServer } from "./child";
 import type { OpenRequest } from "./hold-client";
 
 /** Figures of one many-connections run. */
@@ -147,7 +147,7 @@ export async function holdSoak(example: "resp" | "irc" | "net", total: number): 
       peakRss: after.peakRss,
       ...heapGrowth(before, after),
     };
-    process.stdout.write(
+    printReport(
       [
         `${example === "net" ? "bare node:net (the floor)" : example.toUpperCase()} holding ${total} connections at once (${processes} load processes, source addresses 127.0.${ROW[example]}.3–127.0.${ROW[example]}.${processes + 2}; ${pinning})`,
         `  opened${example === "irc" ? " and registered" : ""}  ${opened} of ${total} in ${openSeconds.toFixed(1)} s (${Math.round(result.acceptRate)} connections/s)`,
@@ -157,10 +157,8 @@ export async function holdSoak(example: "resp" | "irc" | "net", total: number): 
         `  RSS per idle connection  ${kb(result.rssPerIdleConnection)}${example === "net" ? "" : " (target 6 KB)"} after a forced GC, against the server before them`,
         `    of it, JavaScript heap ${kb(result.heapPerIdleConnection)} used (${kb(result.heapCommittedPerIdleConnection)} committed); the rest native and allocator`,
         `    marginal (second half) ${kb(result.marginalRssPerIdleConnection)}: without what the server grows once, whatever the number`,
-        `  peak RSS (server)        ${mb(result.peakRss)}`,
-        ...heapLines(result),
-        "",
-      ].join("\n"),
+      ],
+      result,
     );
     return result;
   } finally {

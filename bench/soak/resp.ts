@@ -5,7 +5,7 @@
  */
 
 import * as net from "node:net";
-import { type HeapGrowth, heapGrowth, heapLines, mb, startSoakServer } from "./child";
+import { type HeapGrowth, heapGrowth, mb, printReport, startSoakServer } from "./child";
 
 /** Figures of the RESP soak. */
 export interface RespSoakResult extends HeapGrowth {
@@ -162,18 +162,16 @@ export async function respSoak(connections: number, busy: number, totalCommands:
       rssPerIdleConnection: (held.rss - before.rss) / connections,
       ...heapGrowth(before, after),
     };
-    process.stdout.write(
+    printReport(
       [
         "RESP soak",
         `  connections held         ${result.connectionsHeld} of ${connections} (each answered PING)`,
         `  pipelined commands       ${commands} over ${busy} connections, depth ${depth}`,
         `  commands/s               ${Math.round(result.commandsPerSecond)}`,
         `  wrong replies            ${wrong}${wrong === 0 ? "" : "  <-- MUST BE 0"}`,
-        `  peak RSS (server)        ${mb(result.peakRss)}`,
         `  RSS per idle connection  ${(result.rssPerIdleConnection / 1024).toFixed(1)} KB`,
-        ...heapLines(result),
-        "",
-      ].join("\n"),
+      ],
+      result,
     );
     return result;
   } finally {

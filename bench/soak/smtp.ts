@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type HeapGrowth, heapGrowth, heapLines, mb, startSoakServer } from "./child";
+import { type HeapGrowth, heapGrowth, mb, printReport, startSoakServer } from "./child";
 
 /** Figures of the SMTP soak. */
 export interface SmtpSoakResult extends HeapGrowth {
@@ -130,17 +130,15 @@ export async function smtpSoak(messages: number, sessions: number): Promise<Smtp
       peakRss: after.peakRss,
       ...heapGrowth(before, after),
     };
-    process.stdout.write(
+    printReport(
       [
         "SMTP soak",
         `  messages sent            ${messages} over ${sessions} concurrent sessions`,
         `  messages/s               ${Math.round(result.messagesPerSecond)} (Maildir on ${ramDisk}, no fsync)`,
         `  found intact in Maildir  ${found.size}`,
         `  missing or different     ${result.missingOrDifferent}${result.missingOrDifferent === 0 ? "" : "  <-- MUST BE 0"}`,
-        `  peak RSS (server)        ${mb(result.peakRss)}`,
-        ...heapLines(result),
-        "",
-      ].join("\n"),
+      ],
+      result,
     );
     return result;
   } finally {
