@@ -45,6 +45,9 @@ export function idleWheel(timeout: number): IdleWheel {
 /** The members that share one idle timeout. */
 export class IdleWheel {
   readonly timeout: number;
+  /** Where the time comes from; with a clock of its own the wheel has no timer and is driven by {@link advance}. */
+  readonly #clock: () => number;
+  readonly #ownTimer: boolean;
   /** Ticks so far: members touched during tick `t` are in bucket `t % RING`. */
   tick = 0;
   #size = 0;
@@ -52,11 +55,20 @@ export class IdleWheel {
   /** When each tick began (performance.now()), by bucket: a late tick must not expire anyone early. */
   readonly #tickStarts: number[] = [];
   #timer: NodeJS.Timeout | null = null;
+  /** Ticking: a member is in, or the tick that finds none has not come yet. */
+  #running = false;
   /** The members expiring now, while their expiries run. */
   readonly #due = new Bucket();
 
-  constructor(timeout: number) {
+  /**
+   * @param timeout the idle timeout of every member, in milliseconds
+   * @param clock milliseconds from a fixed origin; given, the wheel ticks only when {@link advance} is
+   *   called (tests); absent, `performance.now()` and a Node timer of a sixteenth of the timeout
+   */
+  constructor(timeout: number, clock?: () => number) {
     this.timeout = timeout;
+    this.#clock = clock ?? (() => performance.now());
+    this.#ownTimer = clock === undefined;
     for (let i = 0; i < RING; i++) {
       const head = new Bucket();
       head.idlePrev = head.idleNext = head;
@@ -77,7 +89,7 @@ export class IdleWheel {
     member.idleTick = this.tick;
     link(this.#buckets[this.tick % RING]!, member);
     this.#size++;
-    if (this.#timer === null) this.#start();
+    if (!this.#running) this.#start();
   }
 
   /** Takes `member` out (its channel closed or changed its timeout). */
@@ -98,20 +110,24 @@ export class IdleWheel {
   }
 
   #start(): void {
-    this.#tickStarts[this.tick % RING] = performance.now();
-    this.#timer = setInterval(() => this.#onTick(), Math.max(1, Math.ceil(this.timeout / SLOTS)));
+    this.#running = true;
+    this.#tickStarts[this.tick % RING] = this.#clock();
+    if (!this.#ownTimer) return;
+    this.#timer = setInterval(() => this.advance(), Math.max(1, Math.ceil(this.timeout / SLOTS)));
     this.#timer.unref();
   }
 
-  #onTick(): void {
+  /** One tick: members last heard from a timeout ago expire. Called by the wheel's timer (or by a test). */
+  advance(): void {
     if (this.#size === 0) {
       // Nothing to watch: stop ticking until the next member.
-      clearInterval(this.#timer!);
+      this.#running = false;
+      if (this.#timer !== null) clearInterval(this.#timer);
       this.#timer = null;
       if (wheels.get(this.timeout) === this) wheels.delete(this.timeout);
       return;
     }
-    const now = performance.now();
+    const now = this.#clock();
     const tick = ++this.tick;
     this.#tickStarts[tick % RING] = now;
     // Members of bucket `tick - SLOTS - 1` were last heard from before the tick after theirs began.

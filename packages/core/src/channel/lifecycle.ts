@@ -177,7 +177,7 @@ export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
     owner.updateReading();
   }
 
-  /** @internal The bound socket's `connect`. */
+  /** @internal The bound socket's `connect`, or a socket bound already connected (announced in a microtask). */
   socketConnected(): void {
     this.#onConnected();
   }
@@ -185,11 +185,6 @@ export class Lifecycle implements UpgradeOwner, OutboundOwner, TimerOwner {
   /** @internal The bound socket's `close`. */
   socketClosed(): void {
     this.#onSocketClose();
-  }
-
-  /** @internal Announces the connection (see {@link announce}). */
-  announceConnected(): void {
-    this.#onConnected();
   }
 
   #onConnected(): void {
@@ -439,7 +434,7 @@ function onSocketDrain(this: BoundSocket): void {
 
 /** A socket already connected when bound: `handleConnect` runs once the subclass's constructor is done. */
 function announce(life: Lifecycle): void {
-  life.announceConnected();
+  life.socketConnected();
 }
 
 function destroySocket(this: Duplex): void {

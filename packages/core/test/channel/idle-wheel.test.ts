@@ -5,7 +5,7 @@
  * expiry) are honoured; a tick held up by a busy event loop expires nobody early.
  */
 
-import { type IdleMember, type IdleWheel, idleWheel } from "../../src/channel/idle-wheel";
+import { type IdleMember, IdleWheel, idleWheel } from "../../src/channel/idle-wheel";
 import { sleep } from "../helpers";
 
 class Member implements IdleMember {
@@ -97,6 +97,33 @@ describe("idle wheel", () => {
     await until(() => late.expiredAt >= 0);
     expect(early.expiredAt - early.since).toBeGreaterThanOrEqual(64);
     expect(late.expiredAt - late.since).toBeGreaterThanOrEqual(64);
+  });
+
+  it("does not expire a member early when the tick after its last traffic began late and later ticks came fast", () => {
+    // A wheel on a clock the test moves, ticked by hand: the order of ticks a blocked loop and
+    // millisecond rounding can produce, which a real timer cannot be made to produce on demand.
+    let now = 0;
+    const wheel = new IdleWheel(16, () => now);
+    let expiredAt = -1;
+    const member = new Member(0);
+    member.onExpiry = () => (expiredAt = now);
+    wheel.add(member);
+    now = 9.9;
+    wheel.touch(member); // heard from at 9.9, still in the first tick
+    now = 10;
+    wheel.advance(); // the second tick begins late
+    for (let i = 0; i < 16; i++) {
+      now += 0.1;
+      wheel.advance(); // then ticks come quickly, up to the one that would expire the first tick's members
+    }
+    expect(expiredAt).toBe(-1);
+    for (let i = 0; i < 100 && expiredAt < 0; i++) {
+      now += 1;
+      wheel.advance();
+    }
+    expect(expiredAt - 9.9).toBeGreaterThanOrEqual(16);
+    expect(expiredAt - 9.9).toBeLessThan(16 + 3);
+    expect(wheel.size).toBe(0);
   });
 
   it("keeps no timer once empty, and starts again for the next member", async () => {
