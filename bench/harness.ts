@@ -56,14 +56,13 @@ export interface Workload {
 /**
  * Frames every chunk, in order, as one stream. Counts frames and content
  * bytes into `counter`. Returns (or resolves to) the object that did the
- * framing (a channel, a parser, a stream), if any: the harness keeps the last
- * one alive until the next pass has run, as a server keeps some connection
- * open. V8 drops the hidden classes of a class once no instance of it is
- * left (after a couple of full collections); the next instance then gets new
- * ones, the optimized code and inline caches built on the old ones are lost,
- * and after a few such generations the caches go megamorphic for good. A
- * benchmark that creates one channel per pass and collects garbage between
- * passes would measure that decay rather than framing (`--no-retain` does).
+ * framing (a channel, a parser, a stream), if any. By default it is dropped,
+ * as an independent benchmark drops its parser after each pass; with
+ * `--retain` the harness keeps the last one alive until the next pass has
+ * run, as a server keeps some connection open. The difference shows in a
+ * library whose optimised code depends on its instances staying alive: V8
+ * drops the hidden classes of a class once no instance of it is left at a
+ * full collection, and the optimised code built on them with them.
  */
 export type FrameFunction = (chunks: readonly Buffer[], counter: Counter) => Framed | Promise<Framed>;
 
@@ -112,7 +111,7 @@ export interface Job {
 
 /** Options of a benchmark run that rows may consult. */
 export interface RunOptions {
-  /** Keep each pass's channel or parser alive until the next pass (default; see {@link FrameFunction}). */
+  /** Keep each pass's channel or parser alive until the next pass (`--retain`; see {@link FrameFunction}). */
   retain: boolean;
   /** Skip inputs a row is known to take tens of seconds on (e.g. CPython's asynchat on the traps). */
   skipSlowTraps: boolean;

@@ -15,7 +15,7 @@
  *   --clock cpu|wall     time runs by the child's CPU time (user + system, default) or wall clock
  *   --workloads a,b,e    only these workloads (`e` means e1 and e4)
  *   --rows limit,split2  only these rows (by name, case-insensitive)
- *   --no-retain          let each pass's channel or parser die before the next (see FrameFunction in harness.ts)
+ *   --retain             keep each pass's channel or parser alive until the next pass has run (see FrameFunction in harness.ts)
  *   --skip-slow-traps    leave out the traps for rows that take tens of seconds on them
  *   --timeout S          give up on one child after S seconds (default 240; reported, not a failure)
  */
@@ -57,7 +57,7 @@ function parseArgs(argv: readonly string[]): Options {
     clock: "cpu",
     workloads: null,
     rows: null,
-    retain: true,
+    retain: false,
     skipSlowTraps: false,
     timeoutSeconds: 240,
   };
@@ -91,8 +91,8 @@ function parseArgs(argv: readonly string[]): Options {
         options.clock = clock;
         break;
       }
-      case "--no-retain":
-        options.retain = false;
+      case "--retain":
+        options.retain = true;
         break;
       case "--skip-slow-traps":
         options.skipSlowTraps = true;
@@ -297,8 +297,8 @@ async function main(): Promise<void> {
   out.push(`Frames: lines; for RESP a header and a body each. MB/s counts input bytes (10^6).`);
   out.push(
     options.retain
-      ? "A new channel or parser per pass; the previous one is kept alive meanwhile, as on a server with an open connection."
-      : "--no-retain: a new channel or parser per pass, the previous one left to die (hidden classes may be rebuilt).",
+      ? "--retain: a new channel or parser per pass; the previous one is kept alive meanwhile, as on a server with an open connection."
+      : "A new channel or parser per pass, the previous one dropped.",
   );
   const busy = Math.max(loadStart, os.loadavg()[0]!);
   if (busy > os.cpus().length / 2) {

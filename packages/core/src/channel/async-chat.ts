@@ -17,6 +17,7 @@ import type { NormalTerminator, Terminator } from "../terminator";
 import type { BudgetUse, FrameBudget } from "./frame-budget";
 import type { ServerRoute } from "./failure-report";
 import { kServerRoute } from "./internal";
+import { anchorChannelClass } from "./class-anchor";
 import { Inbound } from "./inbound";
 import { CLOSED, type ChannelHooks, Lifecycle, OPEN } from "./lifecycle";
 import { checkLimit } from "./limits";
@@ -72,6 +73,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
       this.#life.bind(socket);
       this.#life.remotePeer();
     }
+    // The optimised framing path names this class's hidden class: keep one channel of it alive.
+    anchorChannelClass(new.target, this);
   }
 
   /** The socket this channel reads and writes, or null. */
