@@ -35,11 +35,14 @@ import {
   targetLines,
   throughputTable,
 } from "./report";
+import { onCore, pinned } from "./servers/processes";
 import { scenarioOf, workloads as allWorkloads } from "./workloads";
 
 const ROWS_DIR = path.join(__dirname, "rows");
 const CHILD = path.join(__dirname, "child.js");
 const RESULTS_DIR = path.resolve(__dirname, "..", "results");
+/** The core every child runs on (its helper threads too). */
+const CHILD_CORE = 1;
 
 interface Options extends RunOptions {
   rounds: number;
@@ -172,8 +175,10 @@ async function measure(row: Row, file: string, workload: Workload, options: Opti
   const command = isExternal(row)
     ? row.command(job)
     : { file: process.execPath, args: ["--expose-gc", CHILD, file, JSON.stringify(job)] };
+  // On one core, helper threads included: see "How it measures" in bench/README.md.
+  const [program, ...args] = onCore(CHILD_CORE, [command.file, ...command.args]);
   try {
-    const stdout = await runChild(command.file, command.args, options.timeoutSeconds);
+    const stdout = await runChild(program!, args, options.timeoutSeconds);
     const result = JSON.parse(stdout.trim().split("\n").pop()!) as ChildResult;
     checkCounter(result.counter, job.expected, `${row.name} on ${workload.label}`);
     const perRun = options.clock === "cpu" ? result.seconds : result.wallSeconds;
@@ -294,6 +299,7 @@ async function main(): Promise<void> {
       : "wall-clock time";
   out.push(`Median of up to ${options.rounds * options.runs} timed runs after a warm-up (${options.rounds} round(s) of ${options.runs}), by ${clock}.`);
   out.push(`Each implementation and workload in its own process per round, one at a time; the rounds alternate the rows. "runs" is runs x passes per run.`);
+  out.push(pinned ? `Every child on core ${CHILD_CORE}, its helper threads included.` : "Note: taskset is not available; the children are not pinned to a core.");
   out.push(`Frames: lines; for RESP a header and a body each. MB/s counts input bytes (10^6).`);
   out.push(
     options.retain

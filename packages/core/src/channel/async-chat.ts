@@ -70,11 +70,10 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
     // asynchat-style subclasses get asynchat's exact pieces; Protocol takes ranges without the copy.
     this.#inbound.framer.coalesceHeld = this.handleFrameData === AsyncChat.prototype.handleFrameData;
     if (socket !== undefined && socket !== null) {
-      this.#life.bind(socket);
-      this.#life.remotePeer();
+      life.bind(socket);
+      life.remotePeer();
     }
-    // The optimised framing path names this class's hidden class: keep one channel of it alive.
-    anchorChannelClass(new.target, this);
+    anchorChannelClass(new.target, this); // see class-anchor.ts: the optimised framing path names this class
   }
 
   /** The socket this channel reads and writes, or null. */
@@ -249,9 +248,8 @@ export class AsyncChat<Events extends AsyncChatEvents = AsyncChatEvents> extends
   }
 
   /**
-   * `chunk[start..end)` as a Buffer sharing its memory, like
-   * `chunk.subarray(start, end)` but cheaper for many views of one chunk:
-   * the chunk's ArrayBuffer and offset are looked up once per chunk.
+   * `chunk[start..end)` sharing its memory, like `chunk.subarray(start, end)` but cheaper:
+   * the chunk's ArrayBuffer is looked up once per chunk; the whole range is the chunk itself.
    */
   protected view(chunk: Buffer, start: number, end: number): Buffer {
     return this.#inbound.view(chunk, start, end);

@@ -7,6 +7,7 @@
  * each frame costs no object and no closure.
  */
 
+import { Buffer } from "node:buffer";
 import { type BareLineEndingError, type BudgetExceededError, FrameTooLongError, IncompleteFrameError, InputOverflowError, invalidArgType } from "../errors";
 import { bufferView, toBuffer } from "../framing/buffer-view";
 import { type FrameSink, Framer } from "../framing/framer";
@@ -142,7 +143,11 @@ export class Inbound implements FrameSink, PolicyOwner {
   read(data: Uint8Array): void {
     const life = this.#life;
     if ((life.pauses & STOPPED) !== 0) return;
-    if (!(data instanceof Uint8Array)) throw invalidArgType("data", "a Buffer or Uint8Array", data);
+    // One prototype test for the usual Buffer; the wider one only for anything else.
+    if (!Buffer.isBuffer(data)) {
+      if (!(data instanceof Uint8Array)) throw invalidArgType("data", "a Buffer or Uint8Array", data);
+      data = toBuffer(data);
+    }
     if ((life.pauses & UPGRADING) !== 0) {
       // Belongs to the TLS stream (or is an injection attempt): the upgrade decides.
       life.tls!.holdLate(data);
@@ -150,7 +155,7 @@ export class Inbound implements FrameSink, PolicyOwner {
     }
     this.#timers.refreshIdle();
     const framer = this.framer;
-    framer.feed(toBuffer(data));
+    framer.feed(data as Buffer);
     if (this.#outbound.pumping) return;
     this.pump();
     const waiting = framer.pendingBytes;
@@ -290,6 +295,8 @@ export class Inbound implements FrameSink, PolicyOwner {
 
   /** `chunk[start..end)` as a Buffer sharing its memory: see `AsyncChat.view`. */
   view(chunk: Buffer, start: number, end: number): Buffer {
+    // A read that is all one piece (the middle of a long body) is handed on as it is: no view to make.
+    if (start === 0 && end === chunk.length) return chunk;
     if (chunk !== this.#viewChunk) {
       this.#viewChunk = chunk;
       this.#viewBuffer = chunk.buffer;

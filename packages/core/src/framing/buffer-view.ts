@@ -11,6 +11,9 @@
  * bytes. Where that class cannot be had, `Buffer.from` is used.
  */
 
+// Node's global `Buffer` is a getter: hot code reads it from its module instead.
+import { Buffer } from "node:buffer";
+
 type ViewConstructor = new (buffer: ArrayBufferLike, offset: number, length: number) => Buffer;
 
 function nodeBufferClass(): ViewConstructor | null {

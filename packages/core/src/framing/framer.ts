@@ -16,6 +16,7 @@
  *   consistent: the next `run` goes on from the byte after the call.
  */
 
+import { Buffer } from "node:buffer";
 import type { NormalTerminator } from "../terminator";
 import { type AnyMatch, findAny, findSequence, heldPrefixLength } from "./search";
 
