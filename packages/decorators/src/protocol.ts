@@ -5,6 +5,7 @@
  * the handler names.
  */
 
+import { Buffer } from "node:buffer";
 import type { Duplex } from "node:stream";
 import {
   AsyncChat,

@@ -6,6 +6,7 @@
  * close. It never parses input.
  */
 
+import { Buffer } from "node:buffer";
 import type { Duplex } from "node:stream";
 import { toBuffer } from "../framing/buffer-view";
 import { ProducerError } from "../errors";

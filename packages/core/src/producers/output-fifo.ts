@@ -3,6 +3,7 @@
  * the close marker, in order, with a count of the bytes of pushed data.
  */
 
+import { Buffer } from "node:buffer";
 import type { Producer } from "./producer";
 
 /** Marks the place in the FIFO where `closeWhenDone()` was called. */

@@ -5,6 +5,7 @@
  * producer waits for an async source.
  */
 
+import { Buffer } from "node:buffer";
 import { ProducerError } from "../errors";
 import type { Producer, ProducerChunk } from "./producer";
 

@@ -2,6 +2,7 @@
  * Producers: the objects a channel's output FIFO pulls data from.
  */
 
+import { Buffer } from "node:buffer";
 import { invalidArgType } from "../errors";
 import { validateByteCount } from "../terminator";
 
