@@ -127,10 +127,17 @@ export function checkTargets(measurements: readonly Measurement[], growth: reado
         for (const trap of target.traps) {
           const g = growth.find((x) => x.trap === trap && x.row === row.name);
           if (g === undefined) continue;
-          const description = `${row.name} trap (${trap}) grows <= ${target.atMost}x from 1 to 4 MiB`;
+          // Linear is 4x. When the limit itself (linear by construction) grows more in this run, caches and
+          // the allocator made the large input dearer for every row: the allowance grows by the same factor.
+          const limit = growth.find((x) => x.trap === trap && x.row === LIMIT);
+          const machine = limit?.factor !== undefined && !limit.lowerBound ? Math.max(1, limit.factor / 4) : 1;
+          const allowed = target.atMost * machine;
+          const description =
+            `${row.name} trap (${trap}) grows <= ${target.atMost}x from 1 to 4 MiB` +
+            (machine > 1 ? ` (the limit grew ${limit!.factor!.toFixed(2)}x: allowed ${allowed.toFixed(2)}x)` : "");
           if (g.factor === undefined) checks.push({ row: row.name, description, note: g.note ?? "not measured" });
-          else if (g.lowerBound && g.factor <= target.atMost) checks.push({ row: row.name, description, note: "4 MiB timed out" });
-          else checks.push({ row: row.name, description, value: g.factor, met: g.factor <= target.atMost });
+          else if (g.lowerBound && g.factor <= allowed) checks.push({ row: row.name, description, note: "4 MiB timed out" });
+          else checks.push({ row: row.name, description, value: g.factor, met: g.factor <= allowed });
         }
       }
     }
