@@ -5,6 +5,8 @@
  * size — not one object per chunk, each keeping a whole read alive.
  */
 
+import { Buffer } from "node:buffer";
+
 /** Pieces shorter than this are copied into a block; longer ones are kept as views. */
 const SMALL_PIECE = 16 * 1024;
 /** The size of the blocks small pieces are copied into. */

@@ -4,6 +4,7 @@
  * pieces as `size CRLF data CRLF`, ending with `0 CRLF CRLF`.
  */
 
+import { Buffer } from "node:buffer";
 import { type Producer, type ProducerChunk, type ProducerSource, isProducer, producerFromIterable } from "@asynchat/core";
 
 const LAST_CHUNK = "0\r\n\r\n";

@@ -5,6 +5,7 @@
  * ({@link PreparedResponse}) and is then sent as one cached buffer.
  */
 
+import { Buffer } from "node:buffer";
 import { type Producer, type ProducerChunk, type ProducerSource, isProducer, producerFromIterable } from "@asynchat/core";
 import { ChunkedProducer } from "./chunked";
 import { httpDate } from "./date";

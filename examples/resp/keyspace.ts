@@ -16,6 +16,7 @@
  * walks the table a slice at a time.
  */
 
+import { Buffer } from "node:buffer";
 import { randomBytes } from "node:crypto";
 import { globMatch, matchesEverything } from "./glob";
 import { decimalDigits } from "./integers";

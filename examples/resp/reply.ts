@@ -5,6 +5,7 @@
  * buffer and one socket write, and no reply allocates anything of its own.
  */
 
+import { Buffer } from "node:buffer";
 import { decimalDigits } from "./integers";
 
 /** Where a connection's replies go: `AsyncChat.push`. */

@@ -5,6 +5,7 @@
  * they reply `-WRONGTYPE` (MGET answers nil for it; SET replaces it).
  */
 
+import { Buffer } from "node:buffer";
 import type { Args } from "../args";
 import { ErrorReplies, arityError, expireTimeError } from "../errors";
 import { parseFloatText } from "../floats";
