@@ -97,6 +97,8 @@ describeWithPeers("redis-server", "the IRC example on two cluster workers, each 
     const names = next<{ channel: string; users: Array<{ nick: string }> }>(bob, "userlist", (e) => e.channel === "#workers");
     bob.raw("NAMES #workers");
     expect((await names).users.map((u) => u.nick).sort()).toEqual(["bob", one!.nick, two!.nick].sort());
+    // Each worker mirrors the network on its own: ask the second one once bob's join has reached it.
+    await two!.expect(/^:bob!\S+ JOIN :?#workers$/);
     two!.send("NAMES #workers");
     const listed = await two!.expect(numeric("353"));
     for (const nick of ["bob", one!.nick!, two!.nick!]) expect(listed).toMatch(new RegExp(`[ :@+]${nick}( |$)`));
