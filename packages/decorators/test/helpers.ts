@@ -6,9 +6,8 @@
 
 import * as net from "node:net";
 import type { Duplex } from "node:stream";
-import * as v8 from "node:v8";
-import * as vm from "node:vm";
 import type { AsyncChat } from "@asynchat/core";
+import { fullGc } from "../../../test-support/gc";
 
 /** Bytes from a latin1 string: every char one byte. */
 export function bytes(text: string): Buffer {
@@ -88,22 +87,9 @@ export async function loopbackPair(): Promise<{ server: net.Socket; client: net.
   return { server, client, close };
 }
 
-let collectGarbage: (() => void) | null = null;
-
-/** A full garbage collection (exposing `gc` on first use). */
-export function gc(): void {
-  if (collectGarbage === null) {
-    v8.setFlagsFromString("--expose-gc");
-    collectGarbage = vm.runInNewContext("gc") as () => void;
-  }
-  // Buffer memory is released in a second pass, once the first has collected its owners.
-  collectGarbage();
-  collectGarbage();
-}
-
 /** Memory the process keeps after a full collection: the JS heap plus Buffer memory. */
 export function retainedMemory(): number {
-  gc();
+  fullGc();
   const usage = process.memoryUsage();
   return usage.heapUsed + usage.arrayBuffers;
 }

@@ -52,8 +52,8 @@ export class ChannelTimers implements IdleMember {
   /** Changes the idle timeout; the wait starts afresh if `running` (a socket is bound and open). */
   setIdleTimeout(milliseconds: number, running: boolean): void {
     this.#idleTimeout = milliseconds;
-    this.idleWheel?.remove(this);
     if (running) this.startIdle();
+    else this.idleWheel?.remove(this);
   }
 
   /** Changes the frame timeout; a frame under way gets a fresh deadline at the next {@link updateFrame}. */

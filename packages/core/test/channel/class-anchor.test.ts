@@ -5,21 +5,13 @@
  * collected as before.
  */
 
-import * as v8 from "node:v8";
-import * as vm from "node:vm";
 import { AsyncChat } from "../../src";
-
-let collect: (() => void) | null = null;
+import { fullGc } from "../../../../test-support/gc";
 
 /** Full collections, after the current job (WeakRefs read in a job keep their target until it ends). */
 async function collectGarbage(): Promise<void> {
-  if (collect === null) {
-    v8.setFlagsFromString("--expose-gc");
-    collect = vm.runInNewContext("gc") as () => void;
-  }
   await new Promise((resolve) => setImmediate(resolve));
-  collect();
-  collect();
+  fullGc();
   await new Promise((resolve) => setImmediate(resolve));
 }
 
